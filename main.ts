@@ -1,0 +1,8 @@
+/**
+ * Chronik's entry point: parse the command line, build the node, run it, shut it down.
+ *
+ * @module
+ */
+if (import.meta.main) {
+  console.log("chronik: not yet wired");
+}
