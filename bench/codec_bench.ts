@@ -1,0 +1,88 @@
+/**
+ * Codec throughput: encode/decode rate (MB/s) of a Produce v9 request and a Fetch v12 response
+ * carrying 100 partitions x 16 KiB of record bytes, plus a many-small-partitions variant that
+ * stresses per-field overhead. Prints figures; asserts nothing.
+ *
+ * Run: deno run bench/codec_bench.ts
+ *
+ * @module
+ */
+import { decodeMessage, encodeMessage, type Message } from "../src/kafka/protocol/codec.ts";
+
+function records(bytes: number): Uint8Array {
+  const b = new Uint8Array(bytes);
+  for (let i = 0; i < b.length; i++) b[i] = (i * 131) & 0xff;
+  return b;
+}
+
+function produce(topics: number, partitions: number, recordBytes: number): Message {
+  const data = records(recordBytes);
+  return {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 30000,
+    topicData: Array.from({ length: topics }, (_, t) => ({
+      name: `topic-${t}`,
+      partitionData: Array.from({ length: partitions }, (_, p) => ({ index: p, records: data })),
+    })),
+  };
+}
+
+function fetchResponse(topics: number, partitions: number, recordBytes: number): Message {
+  const data = records(recordBytes);
+  return {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 0,
+    responses: Array.from({ length: topics }, (_, t) => ({
+      topic: `topic-${t}`,
+      partitions: Array.from({ length: partitions }, (_, p) => ({
+        partitionIndex: p,
+        errorCode: 0,
+        highWatermark: 1000n,
+        lastStableOffset: 1000n,
+        logStartOffset: 0n,
+        abortedTransactions: null,
+        preferredReadReplica: -1,
+        records: data,
+      })),
+    })),
+  };
+}
+
+function measure(
+  label: string,
+  apiKey: number,
+  version: number,
+  dir: "request" | "response",
+  value: Message,
+) {
+  const bytes = encodeMessage(apiKey, version, dir, value);
+  const iterations = Math.max(20, Math.min(5000, Math.floor(200_000_000 / bytes.length)));
+  for (let i = 0; i < 10; i++) {
+    decodeMessage(apiKey, version, dir, encodeMessage(apiKey, version, dir, value));
+  }
+  let t0 = performance.now();
+  for (let i = 0; i < iterations; i++) encodeMessage(apiKey, version, dir, value);
+  const encMs = performance.now() - t0;
+  t0 = performance.now();
+  for (let i = 0; i < iterations; i++) decodeMessage(apiKey, version, dir, bytes);
+  const decMs = performance.now() - t0;
+  const mb = (bytes.length * iterations) / 1e6;
+  console.log(
+    `${label.padEnd(38)} ${String(bytes.length).padStart(9)} B  ` +
+      `encode ${(mb / (encMs / 1000)).toFixed(0).padStart(6)} MB/s ${
+        (iterations / (encMs / 1000)).toFixed(0).padStart(7)
+      } msg/s  ` +
+      `decode ${(mb / (decMs / 1000)).toFixed(0).padStart(6)} MB/s ${
+        (iterations / (decMs / 1000)).toFixed(0).padStart(7)
+      } msg/s`,
+  );
+}
+
+measure("Produce v9 request, 10x10 x 16 KiB", 0, 9, "request", produce(10, 10, 16384));
+measure("Produce v3 request, 10x10 x 16 KiB", 0, 3, "request", produce(10, 10, 16384));
+measure("Produce v9 request, 10x100 x 100 B", 0, 9, "request", produce(10, 100, 100));
+measure("Fetch v12 response, 10x10 x 16 KiB", 1, 12, "response", fetchResponse(10, 10, 16384));
+measure("Fetch v4 response, 10x10 x 16 KiB", 1, 4, "response", fetchResponse(10, 10, 16384));
+measure("Fetch v12 response, 10x100 x 100 B", 1, 12, "response", fetchResponse(10, 100, 100));
