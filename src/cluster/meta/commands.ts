@@ -26,7 +26,7 @@ export type MetaCommand =
   | {
     readonly type: "createTopic";
     readonly name: string;
-    /** Canonical lower-case UUID string. */
+    /** Kafka's 22-character text form of the topic UUID (see kafka/protocol/uuid.ts). */
     readonly topicId: string;
     readonly partitions: readonly PartitionAssignment[];
     readonly configs: Readonly<Record<string, string>>;
@@ -36,6 +36,12 @@ export type MetaCommand =
     readonly type: "createPartitions";
     readonly name: string;
     readonly added: readonly PartitionAssignment[];
+  }
+  | {
+    /** Reserves `count` producer ids for one node; ids are never handed out twice. */
+    readonly type: "allocateProducerIds";
+    readonly nodeId: number;
+    readonly count: number;
   }
   | {
     readonly type: "alterConfigs";
@@ -82,6 +88,7 @@ export function decodeMetaCommand(bytes: Uint8Array): MetaCommand {
     case "deleteTopic":
     case "createPartitions":
     case "alterConfigs":
+    case "allocateProducerIds":
       return cmd as unknown as MetaCommand;
     default:
       throw new MetaCommandDecodeError(`unknown metadata command type ${String(cmd.type)}`);

@@ -24,7 +24,8 @@ export interface TopicRecord {
 }
 
 export type ApplyResult =
-  | { readonly ok: true }
+  /** `firstProducerId` is set for `allocateProducerIds`: the first id of the reserved block. */
+  | { readonly ok: true; readonly firstProducerId?: number }
   | { readonly ok: false; readonly reason: "topicExists" | "unknownTopic" | "invalid" };
 
 export class MetaTables {
@@ -33,6 +34,8 @@ export class MetaTables {
   readonly #brokers = new Map<number, BrokerRecord>();
   /** Broker-level dynamic configs by node id as string; "" holds cluster-wide defaults. */
   readonly #brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
+  /** Next producer id not yet reserved by any node. */
+  #nextProducerId = 0;
   /** Count of commands applied; a cheap version number for caches and tests. */
   #applied = 0;
 
@@ -58,6 +61,10 @@ export class MetaTables {
 
   broker(nodeId: number): BrokerRecord | undefined {
     return this.#brokers.get(nodeId);
+  }
+
+  get nextProducerId(): number {
+    return this.#nextProducerId;
   }
 
   brokerConfigs(name: string): Readonly<Record<string, string>> {
@@ -110,6 +117,12 @@ export class MetaTables {
       }
       case "alterConfigs":
         return this.#alterConfigs(cmd);
+      case "allocateProducerIds": {
+        if (cmd.count <= 0) return { ok: false, reason: "invalid" };
+        const first = this.#nextProducerId;
+        this.#nextProducerId += cmd.count;
+        return { ok: true, firstProducerId: first };
+      }
     }
   }
 

@@ -128,3 +128,19 @@ export function effectiveTopicConfigs(
   }
   return out;
 }
+
+/**
+ * Broker-level values that topic configs default to: static settings, overlaid with dynamic
+ * cluster-wide values (broker resource ""), then this node's dynamic values.
+ */
+export function brokerDefaults(
+  tables: { brokerConfigs(name: string): Readonly<Record<string, string>> },
+  staticConfigs: Readonly<Record<string, string>>,
+  nodeId: number,
+): Record<string, string> {
+  return {
+    ...staticConfigs,
+    ...tables.brokerConfigs(""),
+    ...tables.brokerConfigs(String(nodeId)),
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * A partition on a standalone node: the leader of itself, at leader epoch 0. Produce validates the
+ * batches, checks idempotent sequences, appends and resolves after fdatasync; the high watermark
+ * is the durable end of the log, so a consumer never sees a record a crash could take back.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { ErrorCode } from "../kafka/protocol/errors.ts";
+import { RecordBatchError, splitBatches } from "../kafka/records/mod.ts";
+import {
+  CorruptBatchError,
+  LogFailedError,
+  LogFullError,
+  OffsetOutOfRangeError,
+  type PartitionLog,
+  ProducerSequenceError,
+} from "../log/mod.ts";
+import type {
+  OffsetAndTimestamp,
+  Partition,
+  PartitionId,
+  ProduceResult,
+  ReadOptions,
+  ReadResult,
+} from "./partition.ts";
+
+const log = getLogger(["chronik", "partition"]);
+
+/** The topic configs a partition acts on, resolved (override, else broker default). */
+export interface PartitionConfig {
+  readonly maxMessageBytes: number;
+  readonly logAppendTime: boolean;
+}
+
+interface Waiter {
+  readonly offset: number;
+  readonly resolve: () => void;
+}
+
+const EMPTY = new Uint8Array(0);
+const LEADER_EPOCH = 0;
+
+export class LocalPartition implements Partition {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly index: number;
+  readonly leaderEpoch = LEADER_EPOCH;
+  config: PartitionConfig;
+  /** Exclusive end of what is durable and visible to consumers. Never decreases. */
+  #highWatermark: number;
+  readonly #waiters = new Set<Waiter>();
+
+  constructor(id: PartitionId, readonly log: PartitionLog, config: PartitionConfig) {
+    this.topic = id.topic;
+    this.topicId = id.topicId;
+    this.index = id.index;
+    this.config = config;
+    // Everything recovered on open is on disk.
+    this.#highWatermark = log.logEndOffset;
+  }
+
+  logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  highWatermark(): number {
+    return this.#highWatermark;
+  }
+
+  logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  sizeBytes(): number {
+    return this.log.sizeBytes;
+  }
+
+  async produce(records: Uint8Array, _acks: number): Promise<ProduceResult> {
+    let views;
+    try {
+      views = splitBatches(records, { maxBatchBytes: this.config.maxMessageBytes, maxBatches: 1 });
+    } catch (e) {
+      if (e instanceof RecordBatchError) return this.#failed(e.code, e.message, true);
+      throw e;
+    }
+    try {
+      const appended = await this.log.append(views, {
+        partitionLeaderEpoch: LEADER_EPOCH,
+        logAppendTime: this.config.logAppendTime,
+        checkProducers: true,
+      });
+      if (!appended.duplicate) this.#advanceHighWatermark(appended.lastOffset + 1);
+      return {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        baseOffset: appended.baseOffset,
+        logAppendTimeMs: appended.logAppendTimeMs,
+        logStartOffset: this.log.logStartOffset,
+        recordErrors: [],
+      };
+    } catch (e) {
+      if (e instanceof ProducerSequenceError) return this.#failed(e.code, e.message, false);
+      if (e instanceof LogFullError) {
+        return this.#failed(
+          ErrorCode.REQUEST_TIMED_OUT,
+          "partition is over its pending-bytes bound",
+          false,
+        );
+      }
+      if (e instanceof LogFailedError) {
+        log.error("produce to {topic}-{index} failed: {error}", {
+          topic: this.topic,
+          index: this.index,
+          error: e.message,
+        });
+        return this.#failed(ErrorCode.KAFKA_STORAGE_ERROR, e.message, false);
+      }
+      throw e;
+    }
+  }
+
+  #failed(errorCode: number, message: string, perBatch: boolean): ProduceResult {
+    return {
+      errorCode,
+      errorMessage: message,
+      baseOffset: -1,
+      logAppendTimeMs: -1,
+      logStartOffset: this.log.logStartOffset,
+      recordErrors: perBatch ? [{ batchIndex: 0, message }] : [],
+    };
+  }
+
+  #advanceHighWatermark(offset: number): void {
+    if (offset <= this.#highWatermark) return;
+    this.#highWatermark = offset;
+    for (const w of this.#waiters) {
+      if (offset > w.offset) {
+        this.#waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  async read(fetchOffset: number, options: ReadOptions): Promise<ReadResult> {
+    const hw = this.#highWatermark;
+    const base = {
+      highWatermark: hw,
+      lastStableOffset: hw,
+      logStartOffset: this.log.logStartOffset,
+    };
+    if (fetchOffset < this.log.logStartOffset || fetchOffset > this.log.logEndOffset) {
+      return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY };
+    }
+    if (fetchOffset >= hw || (options.maxBytes <= 0 && !options.minOneBatch)) {
+      return { ...base, errorCode: ErrorCode.NONE, records: EMPTY };
+    }
+    try {
+      const r = await this.log.read(fetchOffset, {
+        maxBytes: options.maxBytes,
+        maxOffset: hw,
+        minOneBatch: options.minOneBatch,
+      });
+      return { ...base, errorCode: ErrorCode.NONE, records: r.records };
+    } catch (e) {
+      if (e instanceof OffsetOutOfRangeError) {
+        return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY };
+      }
+      if (e instanceof CorruptBatchError || e instanceof LogFailedError) {
+        log.error("read of {topic}-{index} at {offset} failed: {error}", {
+          topic: this.topic,
+          index: this.index,
+          offset: fetchOffset,
+          error: e.message,
+        });
+        return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: EMPTY };
+      }
+      throw e;
+    }
+  }
+
+  waitForData(offset: number, signal: AbortSignal): Promise<void> {
+    if (this.#highWatermark > offset || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        offset,
+        resolve: () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.#waiters.delete(waiter);
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  async listOffset(timestamp: number, _isolationLevel: number): Promise<OffsetAndTimestamp | null> {
+    const hw = this.#highWatermark;
+    switch (timestamp) {
+      case -2:
+        return { offset: this.log.logStartOffset, timestamp: -1, leaderEpoch: LEADER_EPOCH };
+      case -1:
+        return { offset: hw, timestamp: -1, leaderEpoch: LEADER_EPOCH };
+      case -3: {
+        const found = await this.log.maxTimestamp();
+        if (found === null || found.offset >= hw) return null;
+        return { offset: found.offset, timestamp: found.timestampMs, leaderEpoch: LEADER_EPOCH };
+      }
+      default: {
+        if (timestamp < 0) return null;
+        const found = await this.log.offsetForTimestamp(timestamp);
+        if (found === null || found.offset >= hw) return null;
+        return { offset: found.offset, timestamp: found.timestampMs, leaderEpoch: LEADER_EPOCH };
+      }
+    }
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    const target = offset === -1 ? this.#highWatermark : offset;
+    if (target < 0 || target > this.#highWatermark) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    }
+    await this.log.truncatePrefix(target);
+    return { errorCode: ErrorCode.NONE, lowWatermark: this.log.logStartOffset };
+  }
+
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {
+    // One epoch only: every batch here was written at epoch 0.
+    if (epoch < 0 || epoch > LEADER_EPOCH) return { leaderEpoch: -1, endOffset: -1 };
+    return { leaderEpoch: LEADER_EPOCH, endOffset: this.log.logEndOffset };
+  }
+
+  /** Releases fetches waiting on this partition (on close or delete). */
+  wakeAll(): void {
+    for (const w of this.#waiters) w.resolve();
+    this.#waiters.clear();
+  }
+}

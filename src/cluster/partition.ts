@@ -1,0 +1,91 @@
+/**
+ * A partition as the Kafka handlers see it: produce, read, offsets, and waiting for new data.
+ * The standalone implementation is {@link LocalPartition} (`local_partition.ts`); a replicated one
+ * will put Raft between `produce` and the high watermark behind the same interface.
+ *
+ * Offsets are plain numbers (exact up to 2^53, far beyond any log); the codec's bigints are
+ * converted at the handler boundary.
+ *
+ * @module
+ */
+
+export interface PartitionId {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly index: number;
+}
+
+/** Outcome of one produce to one partition; `errorCode` 0 on success (Kafka error codes). */
+export interface ProduceResult {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly baseOffset: number;
+  /** -1 unless the topic stamps LogAppendTime. */
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+  /** Per-batch failures (KIP-467) when the error concerns specific batches. */
+  readonly recordErrors: readonly { batchIndex: number; message: string | null }[];
+}
+
+export interface ReadResult {
+  readonly errorCode: number;
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  readonly logStartOffset: number;
+  /** Whole record batches, concatenated; empty when nothing is readable. */
+  readonly records: Uint8Array;
+}
+
+export interface ReadOptions {
+  /** Byte budget for this partition. */
+  readonly maxBytes: number;
+  /** Return the first batch even when it is larger than `maxBytes` (Kafka's progress rule). */
+  readonly minOneBatch: boolean;
+  /** 0 read_uncommitted, 1 read_committed (no transactions yet: both stop at the HW). */
+  readonly isolationLevel: number;
+}
+
+export interface OffsetAndTimestamp {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly leaderEpoch: number;
+}
+
+export interface Partition extends PartitionId {
+  readonly leaderEpoch: number;
+  logStartOffset(): number;
+  highWatermark(): number;
+  logEndOffset(): number;
+  /** Bytes on disk, for metrics and DescribeLogDirs. */
+  sizeBytes(): number;
+  produce(records: Uint8Array, acks: number): Promise<ProduceResult>;
+  read(fetchOffset: number, options: ReadOptions): Promise<ReadResult>;
+  /**
+   * Resolves once the high watermark moves past `offset` or `signal` aborts (never rejects).
+   * Fetch long-polls on this instead of polling the log.
+   */
+  waitForData(offset: number, signal: AbortSignal): Promise<void>;
+  /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, else first offset with ts >= it. */
+  listOffset(timestamp: number, isolationLevel: number): Promise<OffsetAndTimestamp | null>;
+  /** DeleteRecords: moves the log start offset; -1 means the high watermark. */
+  deleteRecordsBefore(offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
+  /** OffsetForLeaderEpoch: the end offset of `epoch` (the start of the next higher epoch). */
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number };
+}
+
+/** Who leads a partition, as this node knows from its own state (never guessed). */
+export interface Leadership {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+}
+
+/** The partitions this node hosts. */
+export interface PartitionRegistry {
+  /** The local partition if this node leads it; undefined otherwise. */
+  get(topic: string, index: number): Partition | undefined;
+  /** Leadership of any partition in the tables; undefined while no leader is known. */
+  leadership(topic: string, index: number): Leadership | undefined;
+  /** Resolves when the local partitions match the metadata tables (after a create). */
+  settled(): Promise<void>;
+}

@@ -1,0 +1,277 @@
+/**
+ * Topic lifecycle rules shared by CreateTopics, Metadata auto-creation, DeleteTopics and
+ * CreatePartitions: validation with Kafka's error codes, replica placement, and the metadata
+ * commands that carry out a change. Nothing here touches partitions directly: the reconciler
+ * (`partition_registry.ts`) follows the tables.
+ *
+ * @module
+ */
+import { ErrorCode } from "../kafka/protocol/errors.ts";
+import { randomUuid } from "../kafka/protocol/uuid.ts";
+import type { PartitionAssignment } from "./meta/commands.ts";
+import type { MetaStore } from "./meta/store.ts";
+import { validateTopicConfig } from "./meta/topic_configs.ts";
+
+export const MAX_TOPIC_NAME_LENGTH = 249;
+/** Upper bound on partitions per topic: each one is files and memory on every replica. */
+export const MAX_PARTITIONS_PER_TOPIC = 10_000;
+
+export interface AdminOutcome {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+const OK: AdminOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
+
+function fail(errorCode: number, errorMessage: string): AdminOutcome {
+  return { errorCode, errorMessage };
+}
+
+/** Kafka's topic name rule: 1-249 of [a-zA-Z0-9._-], not "." or "..". */
+export function topicNameProblem(name: string): string | undefined {
+  if (name.length === 0) return "topic name is empty";
+  if (name === "." || name === "..") return `topic name cannot be "${name}"`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH) {
+    return `topic name is longer than ${MAX_TOPIC_NAME_LENGTH} characters`;
+  }
+  if (!/^[a-zA-Z0-9._-]+$/.test(name)) {
+    return `topic name "${name}" has characters outside [a-zA-Z0-9._-]`;
+  }
+  return undefined;
+}
+
+export interface CreateTopicRequest {
+  readonly name: string;
+  /** -1: broker default. */
+  readonly numPartitions: number;
+  /** -1: broker default. */
+  readonly replicationFactor: number;
+  /** Explicit placement, partition index → broker ids; empty for automatic placement. */
+  readonly assignments: readonly { partitionIndex: number; brokerIds: readonly number[] }[];
+  readonly configs: readonly { name: string; value: string | null }[];
+}
+
+export interface TopicDefaults {
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+}
+
+export interface CreatedTopic extends AdminOutcome {
+  readonly topicId: string | null;
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+}
+
+export class TopicAdmin {
+  constructor(readonly meta: MetaStore, readonly defaults: TopicDefaults) {}
+
+  /** Validates and (unless `validateOnly`) creates a topic through the metadata log. */
+  async createTopic(req: CreateTopicRequest, validateOnly: boolean): Promise<CreatedTopic> {
+    const planned = this.#plan(req);
+    if ("errorCode" in planned) {
+      return { ...planned, topicId: null, numPartitions: -1, replicationFactor: -1 };
+    }
+    const { partitions, configs } = planned;
+    const result = {
+      numPartitions: partitions.length,
+      replicationFactor: partitions[0]!.replicas.length,
+    };
+    if (validateOnly) return { ...OK, topicId: null, ...result };
+    const topicId = randomUuid();
+    const applied = await this.meta.propose({
+      type: "createTopic",
+      name: req.name,
+      topicId,
+      partitions,
+      configs,
+    });
+    if (!applied.ok) {
+      return {
+        ...fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${req.name}" already exists`),
+        topicId: null,
+        ...result,
+      };
+    }
+    return { ...OK, topicId, ...result };
+  }
+
+  #plan(req: CreateTopicRequest):
+    | AdminOutcome
+    | { partitions: PartitionAssignment[]; configs: Record<string, string> } {
+    const nameProblem = topicNameProblem(req.name);
+    if (nameProblem !== undefined) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    if (this.meta.tables.topic(req.name) !== undefined) {
+      return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${req.name}" already exists`);
+    }
+    const configs: Record<string, string> = {};
+    for (const c of req.configs) {
+      const problem = validateTopicConfig(c.name, c.value);
+      if (problem !== undefined) return fail(ErrorCode.INVALID_CONFIG, problem);
+      configs[c.name] = c.value!;
+    }
+    const brokers = [...this.meta.tables.brokers()].map((b) => b.nodeId).sort((a, b) => a - b);
+    if (req.assignments.length > 0) {
+      if (req.numPartitions !== -1 || req.replicationFactor !== -1) {
+        return fail(
+          ErrorCode.INVALID_REQUEST,
+          "both assignments and numPartitions/replicationFactor were given",
+        );
+      }
+      return this.#explicitPlacement(req.assignments, brokers, configs);
+    }
+    const count = req.numPartitions === -1 ? this.defaults.numPartitions : req.numPartitions;
+    const factor = req.replicationFactor === -1
+      ? this.defaults.replicationFactor
+      : req.replicationFactor;
+    if (count <= 0 || count > MAX_PARTITIONS_PER_TOPIC) {
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `partition count ${count} outside 1-${MAX_PARTITIONS_PER_TOPIC}`,
+      );
+    }
+    if (factor <= 0) {
+      return fail(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `replication factor ${factor} must be positive`,
+      );
+    }
+    if (factor > brokers.length) {
+      return fail(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `replication factor ${factor} larger than the ${brokers.length} available brokers`,
+      );
+    }
+    return { partitions: placeReplicas(brokers, 0, count, factor), configs };
+  }
+
+  #explicitPlacement(
+    assignments: CreateTopicRequest["assignments"],
+    brokers: number[],
+    configs: Record<string, string>,
+  ): AdminOutcome | { partitions: PartitionAssignment[]; configs: Record<string, string> } {
+    const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+    const problem = assignmentProblem(sorted.map((a) => a.brokerIds), brokers);
+    if (problem !== undefined) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem);
+    if (sorted.some((a, i) => a.partitionIndex !== i)) {
+      return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "partition indexes must be 0..n-1");
+    }
+    return { partitions: sorted.map((a) => ({ replicas: [...a.brokerIds] })), configs };
+  }
+
+  async deleteTopic(
+    name: string | null,
+    topicId: string | null,
+  ): Promise<AdminOutcome & { name: string | null; topicId: string | null }> {
+    const tables = this.meta.tables;
+    const topic = name !== null && name !== ""
+      ? tables.topic(name)
+      : topicId !== null
+      ? tables.topicById(topicId)
+      : undefined;
+    if (topic === undefined || (topicId !== null && name !== null && topic.topicId !== topicId)) {
+      const byId = name === null || name === "";
+      return {
+        ...fail(
+          byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          byId ? `unknown topic id ${topicId}` : `unknown topic "${name}"`,
+        ),
+        name,
+        topicId,
+      };
+    }
+    const applied = await this.meta.propose({
+      type: "deleteTopic",
+      name: topic.name,
+      topicId: topic.topicId,
+    });
+    if (!applied.ok) {
+      return {
+        ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic.name}" is already gone`),
+        name: topic.name,
+        topicId: topic.topicId,
+      };
+    }
+    return { ...OK, name: topic.name, topicId: topic.topicId };
+  }
+
+  async createPartitions(
+    name: string,
+    count: number,
+    assignments: readonly (readonly number[])[] | null,
+    validateOnly: boolean,
+  ): Promise<AdminOutcome> {
+    const topic = this.meta.tables.topic(name);
+    if (topic === undefined) {
+      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic "${name}"`);
+    }
+    const current = topic.partitions.length;
+    if (count <= current) {
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `topic has ${current} partitions; ${count} would not add any`,
+      );
+    }
+    if (count > MAX_PARTITIONS_PER_TOPIC) {
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `partition count ${count} above ${MAX_PARTITIONS_PER_TOPIC}`,
+      );
+    }
+    const brokers = [...this.meta.tables.brokers()].map((b) => b.nodeId).sort((a, b) => a - b);
+    let added: PartitionAssignment[];
+    if (assignments !== null && assignments.length > 0) {
+      if (assignments.length !== count - current) {
+        return fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `expected ${count - current} assignments, got ${assignments.length}`,
+        );
+      }
+      const problem = assignmentProblem(assignments, brokers);
+      if (problem !== undefined) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem);
+      added = assignments.map((r) => ({ replicas: [...r] }));
+    } else {
+      const factor = topic.partitions[0]!.replicas.length;
+      if (factor > brokers.length) {
+        return fail(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          `replication factor ${factor} larger than ${brokers.length} brokers`,
+        );
+      }
+      added = placeReplicas(brokers, current, count - current, factor);
+    }
+    if (validateOnly) return OK;
+    const applied = await this.meta.propose({ type: "createPartitions", name, added });
+    return applied.ok ? OK : fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is gone`);
+  }
+}
+
+/** Round-robin placement: partition p's replicas start at broker (p mod n), preferred leader first. */
+export function placeReplicas(
+  brokers: readonly number[],
+  firstPartition: number,
+  count: number,
+  factor: number,
+): PartitionAssignment[] {
+  const out: PartitionAssignment[] = [];
+  for (let p = firstPartition; p < firstPartition + count; p++) {
+    const replicas: number[] = [];
+    for (let r = 0; r < factor; r++) replicas.push(brokers[(p + r) % brokers.length]!);
+    out.push({ replicas });
+  }
+  return out;
+}
+
+function assignmentProblem(
+  assignments: readonly (readonly number[])[],
+  brokers: readonly number[],
+): string | undefined {
+  const factor = assignments[0]?.length ?? 0;
+  for (const replicas of assignments) {
+    if (replicas.length === 0) return "an assignment has no replicas";
+    if (replicas.length !== factor) return "assignments have different replication factors";
+    if (new Set(replicas).size !== replicas.length) return "an assignment repeats a broker";
+    const unknown = replicas.find((b) => !brokers.includes(b));
+    if (unknown !== undefined) return `broker ${unknown} is not registered`;
+  }
+  return undefined;
+}

@@ -1,0 +1,58 @@
+/** Resolving (topic name | topic id, partition) from a request to a local partition or an error. */
+import type { Partition } from "../../cluster/partition.ts";
+import { ErrorCode } from "../protocol/errors.ts";
+import type { BrokerContext } from "./context.ts";
+
+export type Resolved =
+  | { readonly ok: true; readonly partition: Partition }
+  | { readonly ok: false; readonly errorCode: number };
+
+/** Topic name for a request that names topics by id (newer versions) or by name. */
+export function topicName(
+  broker: BrokerContext,
+  byId: boolean,
+  name: string | undefined,
+  topicId: string | undefined,
+): string | undefined {
+  if (!byId) return name;
+  return topicId === undefined ? undefined : broker.meta.tables.topicById(topicId)?.name;
+}
+
+export function resolvePartition(
+  broker: BrokerContext,
+  topic: string | undefined,
+  index: number,
+  byId: boolean,
+): Resolved {
+  if (topic === undefined) {
+    return {
+      ok: false,
+      errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    };
+  }
+  const record = broker.meta.tables.topic(topic);
+  if (record === undefined || index < 0 || index >= record.partitions.length) {
+    return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  }
+  const partition = broker.partitions.get(topic, index);
+  if (partition !== undefined) return { ok: true, partition };
+  // In the tables but not led here: a client with stale metadata, told to refresh it.
+  const leadership = broker.partitions.leadership(topic, index);
+  return {
+    ok: false,
+    errorCode: leadership === undefined
+      ? ErrorCode.LEADER_NOT_AVAILABLE
+      : ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  };
+}
+
+/**
+ * KIP-320 epoch fencing: a client that knows a newer epoch than ours is ahead of us
+ * (UNKNOWN_LEADER_EPOCH, retry); one that knows an older epoch must refresh (FENCED_LEADER_EPOCH).
+ */
+export function epochError(partition: Partition, currentLeaderEpoch: number): number {
+  if (currentLeaderEpoch < 0 || currentLeaderEpoch === partition.leaderEpoch) return ErrorCode.NONE;
+  return currentLeaderEpoch > partition.leaderEpoch
+    ? ErrorCode.UNKNOWN_LEADER_EPOCH
+    : ErrorCode.FENCED_LEADER_EPOCH;
+}

@@ -1,0 +1,122 @@
+/**
+ * Cluster-level APIs: DescribeCluster, FindCoordinator and InitProducerId.
+ *
+ * FindCoordinator names this node for consumer groups. Transactions are not supported: transaction
+ * coordinator lookups and transactional InitProducerId get a non-retriable error at once instead of
+ * an answer the node could not honour.
+ *
+ * @module
+ */
+import { ErrorCode } from "../protocol/errors.ts";
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS_ALL, defineHandler } from "./_util.ts";
+
+const ENDPOINT_BROKERS = 1;
+const KEY_TYPE_GROUP = 0;
+
+interface DescribeClusterRequest {
+  includeClusterAuthorizedOperations: boolean;
+  endpointType: number;
+}
+
+export const describeClusterHandler = defineHandler<DescribeClusterRequest>(
+  (broker, { version, body }) => {
+    const base = {
+      throttleTimeMs: 0,
+      endpointType: ENDPOINT_BROKERS,
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      clusterAuthorizedOperations: body.includeClusterAuthorizedOperations
+        ? CLUSTER_OPERATIONS_ALL
+        : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+    if (version >= 1 && body.endpointType !== ENDPOINT_BROKERS) {
+      return {
+        ...base,
+        errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage: "only broker endpoints are served",
+        brokers: [],
+      };
+    }
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      brokers: [...broker.meta.tables.brokers()].map((b) => ({
+        brokerId: b.nodeId,
+        host: b.host,
+        port: b.port,
+        rack: b.rack,
+        isFenced: false,
+      })),
+    };
+  },
+);
+
+interface FindCoordinatorRequest {
+  key?: string;
+  keyType: number;
+  coordinatorKeys?: string[];
+}
+
+export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest>(
+  (broker, { version, body }) => {
+    const answer = (key: string) =>
+      body.keyType === KEY_TYPE_GROUP
+        ? {
+          key,
+          nodeId: broker.nodeId,
+          host: broker.advertisedHost,
+          port: broker.advertisedPort,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+        }
+        : {
+          key,
+          nodeId: -1,
+          host: "",
+          port: -1,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `coordinator key type ${body.keyType} is not supported (no transactions)`,
+        };
+    if (version >= 4) {
+      return { throttleTimeMs: 0, coordinators: (body.coordinatorKeys ?? []).map(answer) };
+    }
+    const one = answer(body.key ?? "");
+    return {
+      throttleTimeMs: 0,
+      errorCode: one.errorCode,
+      errorMessage: one.errorMessage,
+      nodeId: one.nodeId,
+      host: one.host,
+      port: one.port,
+    };
+  },
+);
+
+interface InitProducerIdRequest {
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+export const initProducerIdHandler = defineHandler<InitProducerIdRequest>(
+  async (broker, { body }) => {
+    if (body.transactionalId !== null) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        producerId: -1n,
+        producerEpoch: -1,
+      };
+    }
+    // An idempotent producer (no transactional id) always gets a fresh id at epoch 0: its sequence
+    // state starts over, which is what a restarted or reset producer needs.
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      producerId: await broker.producerIds.next(),
+      producerEpoch: 0,
+    };
+  },
+);

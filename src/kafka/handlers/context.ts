@@ -1,0 +1,54 @@
+/**
+ * What the API handlers may use: the node's identity, broker settings, the metadata store, the
+ * local partitions and the producer-id allocator. Handlers never touch the disk themselves.
+ *
+ * @module
+ */
+import type { MetaStore } from "../../cluster/meta/store.ts";
+import type { PartitionRegistry } from "../../cluster/partition.ts";
+import type { RequestHeader } from "../protocol/header.ts";
+
+export interface BrokerSettings {
+  readonly autoCreateTopics: boolean;
+  readonly numPartitions: number;
+  readonly defaultReplicationFactor: number;
+  /** Cap on a Fetch response's total bytes, whatever the client asks. */
+  readonly fetchMaxBytes: number;
+  /** Cap on a Fetch's long-poll wait. */
+  readonly fetchMaxWaitMs: number;
+  /**
+   * Broker-level config values by Kafka key (`log.retention.ms`, …): the defaults of topic configs
+   * and what DescribeConfigs shows for the broker.
+   */
+  readonly brokerConfigs: Readonly<Record<string, string>>;
+}
+
+export interface ProducerIdAllocator {
+  /** A producer id never handed out before on this cluster. */
+  next(): Promise<bigint>;
+}
+
+export interface BrokerContext {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly advertisedHost: string;
+  readonly advertisedPort: number;
+  readonly rack: string | null;
+  readonly settings: BrokerSettings;
+  readonly meta: MetaStore;
+  readonly partitions: PartitionRegistry;
+  readonly producerIds: ProducerIdAllocator;
+}
+
+/** One decoded request as a handler receives it. */
+export interface HandlerRequest<T> {
+  readonly header: RequestHeader;
+  readonly version: number;
+  readonly body: T;
+}
+
+/** A handler answers with a response body, or `null` for no response (acks=0 produce). */
+export type Handler = (
+  broker: BrokerContext,
+  request: HandlerRequest<never>,
+) => Promise<Record<string, unknown> | null> | Record<string, unknown> | null;

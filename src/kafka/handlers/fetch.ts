@@ -1,0 +1,173 @@
+/**
+ * Fetch: whole batches up to the high watermark within per-partition and total byte budgets, with
+ * long-polling: when fewer than `minBytes` are ready the request waits, woken by appends (no
+ * polling loop), until enough data arrives or `maxWaitMs` passes. No incremental fetch sessions:
+ * the response always carries session id 0, which tells clients to keep sending full fetches.
+ *
+ * @module
+ */
+import { ErrorCode } from "../protocol/errors.ts";
+import type { Partition, ReadResult } from "../../cluster/partition.ts";
+import type { BrokerContext } from "./context.ts";
+import { epochError, resolvePartition, topicName } from "./_partitions.ts";
+import { big, defineHandler, num } from "./_util.ts";
+
+interface FetchPartitionRequest {
+  partition: number;
+  currentLeaderEpoch: number;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+}
+
+interface FetchRequest {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  isolationLevel: number;
+  sessionId: number;
+  sessionEpoch: number;
+  topics: { topic?: string; topicId?: string; partitions: FetchPartitionRequest[] }[];
+}
+
+/** A requested partition: resolved to a local partition, or an error to report. */
+type Slot =
+  | { readonly partition: Partition; readonly request: FetchPartitionRequest }
+  | { readonly errorCode: number; readonly request: FetchPartitionRequest };
+
+const EMPTY = new Uint8Array(0);
+
+export const fetchHandler = defineHandler<FetchRequest>(async (broker, { version, body }) => {
+  const byId = version >= 13;
+  if (body.sessionId !== 0) {
+    return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+  }
+  const slots: Slot[][] = body.topics.map((t) => {
+    const name = topicName(broker, byId, t.topic, t.topicId);
+    return t.partitions.map((request): Slot => {
+      const resolved = resolvePartition(broker, name, request.partition, byId);
+      if (!resolved.ok) return { errorCode: resolved.errorCode, request };
+      const fenced = epochError(resolved.partition, request.currentLeaderEpoch);
+      if (fenced !== ErrorCode.NONE) return { errorCode: fenced, request };
+      return { partition: resolved.partition, request };
+    });
+  });
+  const maxBytes = Math.min(Math.max(body.maxBytes, 0), broker.settings.fetchMaxBytes);
+  const deadline = performance.now() + Math.min(body.maxWaitMs, broker.settings.fetchMaxWaitMs);
+  let results = await readAll(slots, maxBytes, body.isolationLevel);
+  while (
+    totalBytes(results) < body.minBytes && !hasError(results) && performance.now() < deadline
+  ) {
+    const woken = await waitForAny(broker, slots, results, deadline);
+    if (!woken) break;
+    results = await readAll(slots, maxBytes, body.isolationLevel);
+  }
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    sessionId: 0,
+    responses: body.topics.map((t, ti) => ({
+      topic: t.topic ?? "",
+      topicId: t.topicId,
+      partitions: t.partitions.map((p, pi) => {
+        const r = results[ti]![pi]!;
+        return {
+          partitionIndex: p.partition,
+          errorCode: r.errorCode,
+          highWatermark: big(r.highWatermark),
+          lastStableOffset: big(r.lastStableOffset),
+          logStartOffset: big(r.logStartOffset),
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records: r.records,
+        };
+      }),
+    })),
+  };
+});
+
+function topLevelError(errorCode: number) {
+  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+}
+
+/** Reads every slot in request order, sharing one byte budget; the first data may exceed it. */
+async function readAll(
+  slots: Slot[][],
+  maxBytes: number,
+  isolationLevel: number,
+): Promise<ReadResult[][]> {
+  let remaining = maxBytes;
+  let first = true;
+  const out: ReadResult[][] = [];
+  for (const topic of slots) {
+    const row: ReadResult[] = [];
+    for (const slot of topic) {
+      if (!("partition" in slot)) {
+        row.push(errorResult(slot.errorCode));
+        continue;
+      }
+      const budget = Math.max(0, Math.min(slot.request.partitionMaxBytes, remaining));
+      const result = await slot.partition.read(num(slot.request.fetchOffset), {
+        maxBytes: budget,
+        minOneBatch: first,
+        isolationLevel,
+      });
+      if (result.records.length > 0) first = false;
+      remaining -= result.records.length;
+      row.push(result);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+function errorResult(errorCode: number): ReadResult {
+  return {
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    records: EMPTY,
+  };
+}
+
+function totalBytes(results: ReadResult[][]): number {
+  let n = 0;
+  for (const row of results) for (const r of row) n += r.records.length;
+  return n;
+}
+
+function hasError(results: ReadResult[][]): boolean {
+  return results.some((row) => row.some((r) => r.errorCode !== ErrorCode.NONE));
+}
+
+/** Waits until one partition's high watermark passes the fetch position, or the deadline. */
+async function waitForAny(
+  _broker: BrokerContext,
+  slots: Slot[][],
+  results: ReadResult[][],
+  deadline: number,
+): Promise<boolean> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, Math.max(0, deadline - performance.now()));
+  try {
+    const waits: Promise<void>[] = [];
+    slots.forEach((topic, ti) =>
+      topic.forEach((slot, pi) => {
+        if (!("partition" in slot)) return;
+        const fetchOffset = num(slot.request.fetchOffset);
+        const position = Math.max(fetchOffset, results[ti]![pi]!.highWatermark);
+        waits.push(slot.partition.waitForData(position, controller.signal));
+      })
+    );
+    if (waits.length === 0) return false;
+    await Promise.race(waits);
+    return !timedOut;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}

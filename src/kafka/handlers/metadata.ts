@@ -1,0 +1,130 @@
+/**
+ * Metadata: brokers, cluster id, and topics with their partitions' leaders, answered from this
+ * node's applied metadata tables plus the leadership it knows first-hand (DESIGN.md decision 7).
+ * Auto-creates requested topics when the broker and the request allow it.
+ *
+ * @module
+ */
+import { ErrorCode } from "../protocol/errors.ts";
+import { ZERO_UUID } from "../protocol/uuid.ts";
+import type { TopicRecord } from "../../cluster/meta/tables.ts";
+import { TopicAdmin, topicNameProblem } from "../../cluster/topic_admin.ts";
+import type { BrokerContext } from "./context.ts";
+import {
+  AUTHORIZED_OPERATIONS_OMITTED,
+  CLUSTER_OPERATIONS_ALL,
+  defineHandler,
+  TOPIC_OPERATIONS_ALL,
+} from "./_util.ts";
+
+interface MetadataRequest {
+  topics: { topicId: string; name: string | null }[] | null;
+  allowAutoTopicCreation: boolean;
+  includeClusterAuthorizedOperations: boolean;
+  includeTopicAuthorizedOperations: boolean;
+}
+
+export const metadataHandler = defineHandler<MetadataRequest>(async (broker, { version, body }) => {
+  const tables = broker.meta.tables;
+  const wantsAll = body.topics === null || (version === 0 && body.topics.length === 0);
+  const topics: Record<string, unknown>[] = [];
+  const topicOps = body.includeTopicAuthorizedOperations
+    ? TOPIC_OPERATIONS_ALL
+    : AUTHORIZED_OPERATIONS_OMITTED;
+  if (wantsAll) {
+    for (const topic of tables.topics()) topics.push(describeTopic(broker, topic, topicOps));
+  } else {
+    const autoCreate = broker.settings.autoCreateTopics &&
+      (version < 4 || body.allowAutoTopicCreation);
+    for (const wanted of body.topics!) {
+      topics.push(await lookupTopic(broker, wanted, autoCreate, topicOps));
+    }
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: [...tables.brokers()].map((b) => ({
+      nodeId: b.nodeId,
+      host: b.host,
+      port: b.port,
+      rack: b.rack,
+    })),
+    clusterId: broker.clusterId,
+    controllerId: broker.nodeId,
+    topics,
+    clusterAuthorizedOperations: body.includeClusterAuthorizedOperations
+      ? CLUSTER_OPERATIONS_ALL
+      : AUTHORIZED_OPERATIONS_OMITTED,
+    errorCode: ErrorCode.NONE,
+  };
+});
+
+async function lookupTopic(
+  broker: BrokerContext,
+  wanted: { topicId: string; name: string | null },
+  autoCreate: boolean,
+  topicOps: number,
+): Promise<Record<string, unknown>> {
+  const tables = broker.meta.tables;
+  if (wanted.name === null || wanted.name === "") {
+    const byId = tables.topicById(wanted.topicId);
+    if (byId !== undefined) return describeTopic(broker, byId, topicOps);
+    return topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId);
+  }
+  const name = wanted.name;
+  const existing = tables.topic(name);
+  if (existing !== undefined) return describeTopic(broker, existing, topicOps);
+  if (topicNameProblem(name) !== undefined) {
+    return topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, name, ZERO_UUID);
+  }
+  if (!autoCreate) return topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, ZERO_UUID);
+  const admin = new TopicAdmin(broker.meta, {
+    numPartitions: broker.settings.numPartitions,
+    replicationFactor: broker.settings.defaultReplicationFactor,
+  });
+  const created = await admin.createTopic(
+    { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] },
+    false,
+  );
+  await broker.partitions.settled();
+  const topic = tables.topic(name);
+  if (topic !== undefined) return describeTopic(broker, topic, topicOps);
+  // Creation failed for a reason other than a race (e.g. too few brokers for the default factor).
+  return topicError(
+    created.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode,
+    name,
+    ZERO_UUID,
+  );
+}
+
+function topicError(errorCode: number, name: string | null, topicId: string) {
+  return {
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function describeTopic(broker: BrokerContext, topic: TopicRecord, topicOps: number) {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: false,
+    partitions: topic.partitions.map((assignment, index) => {
+      const leadership = broker.partitions.leadership(topic.name, index);
+      return {
+        errorCode: leadership === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+        partitionIndex: index,
+        leaderId: leadership?.leaderId ?? -1,
+        leaderEpoch: leadership?.leaderEpoch ?? -1,
+        replicaNodes: [...assignment.replicas],
+        isrNodes: [...(leadership?.isr ?? [])],
+        offlineReplicas: [],
+      };
+    }),
+    topicAuthorizedOperations: topicOps,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The Kafka API handlers and the dispatcher that connects them to the TCP server.
+ *
+ * {@link createRequestHandler} decodes each frame with the protocol codec, routes it by API key to
+ * one handler module per API family, and encodes the answer. Refusals follow Apache Kafka: an
+ * ApiVersions request at an unknown version gets the v0 fallback answer (KIP-511); any other
+ * unknown key or version, or an undecodable request, closes the connection with one log line.
+ * Only APIs listed in {@link HANDLERS} are advertised.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { ApiKey } from "../protocol/apis.ts";
+import { apiVersionsFallbackResponse, decodeRequest, encodeResponse } from "../protocol/header.ts";
+import { CloseConnection, type RequestContext, type RequestHandler } from "../server/types.ts";
+import { apiVersionsHandler } from "./api_versions.ts";
+import {
+  describeClusterHandler,
+  findCoordinatorHandler,
+  initProducerIdHandler,
+} from "./cluster.ts";
+import {
+  alterConfigsHandler,
+  describeConfigsHandler,
+  incrementalAlterConfigsHandler,
+} from "./configs.ts";
+import type { BrokerContext, Handler } from "./context.ts";
+import { fetchHandler } from "./fetch.ts";
+import { metadataHandler } from "./metadata.ts";
+import {
+  deleteRecordsHandler,
+  listOffsetsHandler,
+  offsetForLeaderEpochHandler,
+} from "./offsets.ts";
+import { produceHandler } from "./produce.ts";
+import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./topics.ts";
+
+export type { BrokerContext, BrokerSettings, ProducerIdAllocator } from "./context.ts";
+
+const log = getLogger(["chronik", "kafka", "handlers"]);
+
+/** API key → handler. Extend to serve (and advertise) another API. */
+export const HANDLERS = new Map<number, Handler>([
+  [ApiKey.Produce, produceHandler],
+  [ApiKey.Fetch, fetchHandler],
+  [ApiKey.ListOffsets, listOffsetsHandler],
+  [ApiKey.Metadata, metadataHandler],
+  [ApiKey.FindCoordinator, findCoordinatorHandler],
+  [ApiKey.CreateTopics, createTopicsHandler],
+  [ApiKey.DeleteTopics, deleteTopicsHandler],
+  [ApiKey.DeleteRecords, deleteRecordsHandler],
+  [ApiKey.InitProducerId, initProducerIdHandler],
+  [ApiKey.OffsetForLeaderEpoch, offsetForLeaderEpochHandler],
+  [ApiKey.DescribeConfigs, describeConfigsHandler],
+  [ApiKey.AlterConfigs, alterConfigsHandler],
+  [ApiKey.CreatePartitions, createPartitionsHandler],
+  [ApiKey.IncrementalAlterConfigs, incrementalAlterConfigsHandler],
+  [ApiKey.DescribeCluster, describeClusterHandler],
+]);
+HANDLERS.set(ApiKey.ApiVersions, apiVersionsHandler(() => HANDLERS.keys()));
+
+export interface DispatcherOptions {
+  /** Largest array length accepted while decoding (bounds memory per request). */
+  readonly maxArrayLength?: number;
+}
+
+export function createRequestHandler(
+  broker: BrokerContext,
+  handlers: ReadonlyMap<number, Handler> = HANDLERS,
+): RequestHandler {
+  return {
+    async handle(frame: Uint8Array, context: RequestContext) {
+      const decoded = decodeRequest(frame);
+      switch (decoded.kind) {
+        case "unsupported_version":
+          if (decoded.api.apiKey === ApiKey.ApiVersions) {
+            return withoutSizePrefix(apiVersionsFallbackResponse(decoded.header.correlationId));
+          }
+          return refuse(context, decoded.message);
+        case "unknown_api_key":
+        case "malformed":
+          return refuse(context, decoded.message);
+        case "ok":
+          break;
+      }
+      const { api, header, body } = decoded;
+      const handler = handlers.get(api.apiKey);
+      if (handler === undefined) return refuse(context, `${api.name} is not served`);
+      const version = header.requestApiVersion;
+      const response = await handler(broker, { header, version, body: body as never });
+      if (response === null) return null;
+      return withoutSizePrefix(encodeResponse(api.apiKey, version, header.correlationId, response));
+    },
+  };
+}
+
+function refuse(context: RequestContext, reason: string): CloseConnection {
+  log.warn("closing connection {remote}: {reason}", { remote: context.remoteAddr, reason });
+  return new CloseConnection(reason);
+}
+
+function withoutSizePrefix(frame: Uint8Array): Uint8Array {
+  return frame.subarray(4);
+}

@@ -1,0 +1,109 @@
+/**
+ * Offset queries and moves: ListOffsets (earliest, latest, by timestamp, max timestamp),
+ * OffsetForLeaderEpoch (end offset of an epoch, KIP-101/320) and DeleteRecords (moves the log
+ * start offset).
+ *
+ * @module
+ */
+import { ErrorCode } from "../protocol/errors.ts";
+import { epochError, resolvePartition } from "./_partitions.ts";
+import { big, defineHandler, num } from "./_util.ts";
+
+interface ListOffsetsRequest {
+  replicaId: number;
+  isolationLevel: number;
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; currentLeaderEpoch: number; timestamp: bigint }[];
+  }[];
+}
+
+export const listOffsetsHandler = defineHandler<ListOffsetsRequest>(async (broker, { body }) => ({
+  throttleTimeMs: 0,
+  topics: await Promise.all(body.topics.map(async (t) => ({
+    name: t.name,
+    partitions: await Promise.all(t.partitions.map(async (p) => {
+      const base = {
+        partitionIndex: p.partitionIndex,
+        timestamp: -1n,
+        offset: -1n,
+        leaderEpoch: -1,
+      };
+      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
+      if (!resolved.ok) return { ...base, errorCode: resolved.errorCode };
+      const fenced = epochError(resolved.partition, p.currentLeaderEpoch);
+      if (fenced !== ErrorCode.NONE) return { ...base, errorCode: fenced };
+      const found = await resolved.partition.listOffset(num(p.timestamp), body.isolationLevel);
+      if (found === null) return { ...base, errorCode: ErrorCode.NONE };
+      return {
+        partitionIndex: p.partitionIndex,
+        errorCode: ErrorCode.NONE,
+        timestamp: big(found.timestamp),
+        offset: big(found.offset),
+        leaderEpoch: found.leaderEpoch,
+      };
+    })),
+  }))),
+}));
+
+interface OffsetForLeaderEpochRequest {
+  replicaId: number;
+  topics: {
+    topic: string;
+    partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[];
+  }[];
+}
+
+export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochRequest>(
+  (broker, { body }) => ({
+    throttleTimeMs: 0,
+    topics: body.topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p) => {
+        const base = { partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+        const resolved = resolvePartition(broker, t.topic, p.partition, false);
+        if (!resolved.ok) return { ...base, errorCode: resolved.errorCode };
+        const fenced = epochError(resolved.partition, p.currentLeaderEpoch);
+        if (fenced !== ErrorCode.NONE) return { ...base, errorCode: fenced };
+        const end = resolved.partition.endOffsetForEpoch(p.leaderEpoch);
+        return {
+          partition: p.partition,
+          errorCode: ErrorCode.NONE,
+          leaderEpoch: end.leaderEpoch,
+          endOffset: big(end.endOffset),
+        };
+      }),
+    })),
+  }),
+);
+
+interface DeleteRecordsRequest {
+  topics: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[];
+  timeoutMs: number;
+}
+
+export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest>(async (
+  broker,
+  { body },
+) => ({
+  throttleTimeMs: 0,
+  topics: await Promise.all(body.topics.map(async (t) => ({
+    name: t.name,
+    partitions: await Promise.all(t.partitions.map(async (p) => {
+      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
+      if (!resolved.ok) {
+        return {
+          partitionIndex: p.partitionIndex,
+          lowWatermark: -1n,
+          errorCode: resolved.errorCode,
+        };
+      }
+      const result = await resolved.partition.deleteRecordsBefore(num(p.offset));
+      return {
+        partitionIndex: p.partitionIndex,
+        lowWatermark: big(result.lowWatermark),
+        errorCode: result.errorCode,
+      };
+    })),
+  }))),
+}));

@@ -1,0 +1,77 @@
+/**
+ * Produce: hands each partition's record batches to the partition, which validates, assigns
+ * offsets and makes them durable before resolving. Partitions of one request proceed in parallel;
+ * the response lists them in request order. acks=0 gets no response at all.
+ *
+ * @module
+ */
+import { ErrorCode } from "../protocol/errors.ts";
+import type { ProduceResult } from "../../cluster/partition.ts";
+import { resolvePartition, topicName } from "./_partitions.ts";
+import { big, defineHandler } from "./_util.ts";
+
+interface ProduceRequest {
+  transactionalId: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: {
+    name?: string;
+    topicId?: string;
+    partitionData: { index: number; records: Uint8Array | null }[];
+  }[];
+}
+
+const failed = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({
+  errorCode,
+  errorMessage,
+  baseOffset: -1,
+  logAppendTimeMs: -1,
+  logStartOffset: -1,
+  recordErrors: [],
+});
+
+export const produceHandler = defineHandler<ProduceRequest>(async (broker, { version, body }) => {
+  const byId = version >= 13;
+  const acks = body.acks;
+  const refuseAll = acks !== 0 && acks !== 1 && acks !== -1
+    ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`)
+    : body.transactionalId !== null
+    ? failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported")
+    : undefined;
+  const pending = body.topicData.map((topic) => {
+    const name = topicName(broker, byId, topic.name, topic.topicId);
+    return topic.partitionData.map((p): Promise<ProduceResult> => {
+      if (refuseAll !== undefined) return Promise.resolve(refuseAll);
+      if (p.records === null || p.records.length === 0) {
+        return Promise.resolve(failed(ErrorCode.CORRUPT_MESSAGE, "no records"));
+      }
+      const resolved = resolvePartition(broker, name, p.index, byId);
+      if (!resolved.ok) return Promise.resolve(failed(resolved.errorCode));
+      return resolved.partition.produce(p.records, acks);
+    });
+  });
+  const results = await Promise.all(pending.map((parts) => Promise.all(parts)));
+  if (acks === 0) return null;
+  return {
+    responses: body.topicData.map((topic, t) => ({
+      name: topic.name ?? "",
+      topicId: topic.topicId,
+      partitionResponses: topic.partitionData.map((p, i) => {
+        const r = results[t]![i]!;
+        return {
+          index: p.index,
+          errorCode: r.errorCode,
+          baseOffset: big(r.baseOffset),
+          logAppendTimeMs: big(r.logAppendTimeMs),
+          logStartOffset: big(r.logStartOffset),
+          recordErrors: r.recordErrors.map((e) => ({
+            batchIndex: e.batchIndex,
+            batchIndexErrorMessage: e.message,
+          })),
+          errorMessage: r.errorMessage,
+        };
+      }),
+    })),
+    throttleTimeMs: 0,
+  };
+});

@@ -1,0 +1,51 @@
+/**
+ * Typed refusals for record batches, each carrying the Kafka error code a Produce response uses.
+ *
+ * @module
+ */
+
+/** Kafka error codes used by record validation (values from the Kafka protocol guide). */
+export const KafkaCode = {
+  CORRUPT_MESSAGE: 2,
+  MESSAGE_TOO_LARGE: 10,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
+  UNSUPPORTED_COMPRESSION_TYPE: 76,
+  INVALID_RECORD: 87,
+} as const;
+export type KafkaCode = (typeof KafkaCode)[keyof typeof KafkaCode];
+
+/** What went wrong, for logs and tests; `code` is what the client sees. */
+export type RecordErrorKind =
+  | "truncated"
+  | "badLength"
+  | "badMagic"
+  | "badCrc"
+  | "badCount"
+  | "badCodec"
+  | "tooLarge"
+  | "tooManyBatches"
+  | "badRecord"
+  | "decompress";
+
+const codeOf: Record<RecordErrorKind, KafkaCode> = {
+  truncated: KafkaCode.CORRUPT_MESSAGE,
+  badLength: KafkaCode.CORRUPT_MESSAGE,
+  badMagic: KafkaCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  badCrc: KafkaCode.CORRUPT_MESSAGE,
+  badCount: KafkaCode.INVALID_RECORD,
+  badCodec: KafkaCode.UNSUPPORTED_COMPRESSION_TYPE,
+  tooLarge: KafkaCode.MESSAGE_TOO_LARGE,
+  tooManyBatches: KafkaCode.INVALID_RECORD,
+  badRecord: KafkaCode.INVALID_RECORD,
+  decompress: KafkaCode.CORRUPT_MESSAGE,
+};
+
+/** A batch or record that must be refused; `code` is the Kafka error code to answer with. */
+export class RecordBatchError extends Error {
+  override readonly name = "RecordBatchError";
+  readonly code: KafkaCode;
+  constructor(readonly kind: RecordErrorKind, message: string) {
+    super(message);
+    this.code = codeOf[kind];
+  }
+}

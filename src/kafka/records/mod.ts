@@ -1,0 +1,54 @@
+/**
+ * Record batch v2 (magic 2), the unit Chronik stores, replicates and serves.
+ *
+ * Produce path (no decompression):
+ * ```ts
+ * const batches = splitBatches(recordsBlob, { maxBatchBytes, maxBatches: 1 }); // RecordBatchError
+ * const b = batches[0]!;            // BatchView: zero-copy getters over b.bytes
+ * b.producerId; b.baseSequence; b.recordCount; b.maxTimestamp; b.codec;
+ * setBaseOffset(b.bytes, 42);       // in place, outside the CRC
+ * setPartitionLeaderEpoch(b.bytes, term);
+ * setLogAppendTime(b.bytes, nowMs); // LogAppendTime topics: sets the type bit, re-seals the CRC
+ * ```
+ * A {@link RecordBatchError} has `kind` (for logs) and `code`, the Kafka error code to answer with
+ * (CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, UNSUPPORTED_FOR_MESSAGE_FORMAT 43,
+ * UNSUPPORTED_COMPRESSION_TYPE 76, INVALID_RECORD 87).
+ *
+ * Records: `readRecords(view)` decodes (and decompresses, bounded) a batch's records;
+ * `buildBatch(records, options)` builds a sealed batch with any codec. `compress`/`decompress`
+ * expose the codecs (gzip, snappy in xerial framing, lz4 frame, zstd). `crc32c(bytes)` is the
+ * checksum (big-endian uint32 at byte 17, over attributes..end).
+ *
+ * @module
+ */
+
+export {
+  BATCH_HEADER_BYTES,
+  BatchView,
+  checkFraming,
+  type Codec,
+  CODECS,
+  DEFAULT_MAX_BATCH_BYTES,
+  Field,
+  NO_PRODUCER_ID,
+  NO_SEQUENCE,
+  sealCrc,
+  setBaseOffset,
+  setLogAppendTime,
+  setPartitionLeaderEpoch,
+  splitBatches,
+  type SplitOptions,
+  type TimestampType,
+  validateBatch,
+} from "./batch.ts";
+export { crc32c } from "./crc32c.ts";
+export { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./compression.ts";
+export { KafkaCode, RecordBatchError, type RecordErrorKind } from "./errors.ts";
+export {
+  buildBatch,
+  type BuildBatchOptions,
+  type KafkaRecord,
+  readRecords,
+  type RecordHeader,
+  type RecordInput,
+} from "./records.ts";

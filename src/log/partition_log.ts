@@ -1,0 +1,870 @@
+/**
+ * The partition log: an ordered list of segments holding record batches exactly as produced,
+ * with offsets assigned by the log. See `mod.ts` for the manual.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import {
+  BatchView,
+  checkFraming,
+  readRecords,
+  RecordBatchError,
+  setBaseOffset,
+  setLogAppendTime,
+  setPartitionLeaderEpoch,
+  validateBatch,
+} from "../kafka/records/mod.ts";
+import { readCheckpoint, writeCheckpoint } from "./_checkpoint.ts";
+import { GroupSync } from "./_group_sync.ts";
+import { scanBatches, type ScanOptions } from "./_scan.ts";
+import { DenoDisk } from "./deno_disk.ts";
+import { type Disk, joinPath } from "./disk.ts";
+import {
+  CorruptBatchError,
+  InvalidOffsetError,
+  LogClosedError,
+  LogFailedError,
+  LogFullError,
+  OffsetOutOfRangeError,
+  ProducerSequenceError,
+} from "./errors.ts";
+import { ProducerStateTable } from "./producer_state.ts";
+import { Segment, SEGMENT_NAME } from "./segment.ts";
+
+const logger = getLogger(["chronik", "log"]);
+
+export interface PartitionLogOptions {
+  /** Storage; default the real file system. */
+  readonly disk?: Disk;
+  /** Wall clock in ms (roll by time, retention, LogAppendTime); default `Date.now`. */
+  readonly nowMs?: () => number;
+  /** Roll when the active segment would exceed this. Default 1 GiB, at most 2 GiB - 1. */
+  readonly segmentBytes?: number;
+  /** Roll when the active segment is older than this. Default 7 days. */
+  readonly segmentMs?: number;
+  /** Bytes between sparse index entries. Default 4096. */
+  readonly indexIntervalBytes?: number;
+  /** Delete sealed segments whose newest timestamp is older. -1 = keep. Default 7 days. */
+  readonly retentionMs?: number;
+  /** Delete the oldest sealed segments while the log is larger. -1 = no limit (default). */
+  readonly retentionBytes?: number;
+  /** Largest batch the log stores or believes when scanning. Default 16 MiB. */
+  readonly maxBatchBytes?: number;
+  /** Bound on bytes accepted but not yet durable; above it `append` throws LogFullError. Default 64 MiB. */
+  readonly maxPendingBytes?: number;
+  /**
+   * Resolve `append` after the write, before fdatasync (a sync still follows at once). Faster,
+   * but an acknowledged batch can be lost on power failure. Default false.
+   */
+  readonly ackBeforeSync?: boolean;
+  /** Verify the CRC of every batch read back (never serve a corrupt batch). Default true. */
+  readonly verifyCrcOnRead?: boolean;
+  /** Read size for scans (recovery, lookups). Default 1 MiB. */
+  readonly scanChunkBytes?: number;
+  /** Bound on producers tracked for idempotence. Default 100,000. */
+  readonly maxProducers?: number;
+  /** Told the duration of every completed append fdatasync (the fsync latency metric). */
+  readonly onSync?: ((seconds: number) => void) | undefined;
+}
+
+/** The options that may change while the log is open (topic config changes). */
+export type ReconfigurableOptions = Pick<
+  PartitionLogOptions,
+  "segmentBytes" | "segmentMs" | "retentionMs" | "retentionBytes" | "maxBatchBytes"
+>;
+
+export interface AppendOptions {
+  /**
+   * Leader path (default true): the log sets each batch's baseOffset from the log end. False
+   * for a follower: batches keep their offsets, which must continue the log.
+   */
+  readonly assignOffsets?: boolean;
+  /** Written into each batch's partitionLeaderEpoch (the Raft term), when given. */
+  readonly partitionLeaderEpoch?: number;
+  /** Stamp LogAppendTime (topic `message.timestamp.type=LogAppendTime`). */
+  readonly logAppendTime?: boolean;
+  /** Verify framing and CRC of raw byte batches first. Default false (callers validate). */
+  readonly verifyCrc?: boolean;
+  /**
+   * Idempotent produce: check the (single) batch's producer sequence inside the serialized write,
+   * so pipelined batches of one producer are judged in order. A duplicate is not written again:
+   * the result names its original offsets (after a sync, so it is durable too). Out-of-order and
+   * fenced batches throw {@link ProducerSequenceError}.
+   */
+  readonly checkProducers?: boolean;
+}
+
+export interface AppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** The LogAppendTime stamped, or -1 under CreateTime (as Produce responses report it). */
+  readonly logAppendTimeMs: number;
+  /** True when `checkProducers` found the batch already in the log (offsets are the original's). */
+  readonly duplicate: boolean;
+}
+
+export interface ReadOptions {
+  /** Byte budget; whole batches only. */
+  readonly maxBytes: number;
+  /** Exclusive upper bound (the high watermark); default the log end. */
+  readonly maxOffset?: number;
+  /** Return the first batch even if it exceeds `maxBytes` (KIP-74). Default true. */
+  readonly minOneBatch?: boolean;
+}
+
+export interface ReadResult {
+  /** Whole batches, contiguous; a view into the read buffer (no copy). */
+  readonly records: Uint8Array;
+  readonly batchCount: number;
+  /** Offset to read from next. */
+  readonly nextOffset: number;
+}
+
+export interface TimestampLookup {
+  readonly offset: number;
+  readonly timestampMs: number;
+}
+
+const DAY_MS = 86_400_000;
+
+interface Resolved {
+  readonly disk: Disk;
+  readonly nowMs: () => number;
+  readonly segmentBytes: number;
+  readonly segmentMs: number;
+  readonly indexIntervalBytes: number;
+  readonly retentionMs: number;
+  readonly retentionBytes: number;
+  readonly maxBatchBytes: number;
+  readonly maxPendingBytes: number;
+  readonly ackBeforeSync: boolean;
+  readonly verifyCrcOnRead: boolean;
+  readonly scanChunkBytes: number;
+  readonly maxProducers: number;
+  readonly onSync: ((seconds: number) => void) | undefined;
+}
+
+function resolve(o: PartitionLogOptions): Resolved {
+  const r: Resolved = {
+    disk: o.disk ?? new DenoDisk(),
+    nowMs: o.nowMs ?? Date.now,
+    segmentBytes: o.segmentBytes ?? 1024 ** 3,
+    segmentMs: o.segmentMs ?? 7 * DAY_MS,
+    indexIntervalBytes: o.indexIntervalBytes ?? 4096,
+    retentionMs: o.retentionMs ?? 7 * DAY_MS,
+    retentionBytes: o.retentionBytes ?? -1,
+    maxBatchBytes: o.maxBatchBytes ?? 16 * 1024 * 1024,
+    maxPendingBytes: o.maxPendingBytes ?? 64 * 1024 * 1024,
+    ackBeforeSync: o.ackBeforeSync ?? false,
+    verifyCrcOnRead: o.verifyCrcOnRead ?? true,
+    scanChunkBytes: o.scanChunkBytes ?? 1024 * 1024,
+    maxProducers: o.maxProducers ?? 100_000,
+    onSync: o.onSync,
+  };
+  // Index entries hold positions as uint32.
+  if (!(r.segmentBytes > 0 && r.segmentBytes < 2 ** 31)) {
+    throw new RangeError(`segmentBytes ${r.segmentBytes} must be in (0, 2^31)`);
+  }
+  if (!(r.indexIntervalBytes > 0 && r.scanChunkBytes >= 4096 && r.maxPendingBytes > 0)) {
+    throw new RangeError("indexIntervalBytes, scanChunkBytes and maxPendingBytes must be positive");
+  }
+  return r;
+}
+
+export class PartitionLog {
+  #o: Resolved;
+  /** Ascending by baseOffset; never empty; the last one is active. */
+  #segments: Segment[] = [];
+  #logStartOffset = 0;
+  /** All bytes below this offset are synced and were verified (written to the checkpoint). */
+  #recoveryPoint = 0;
+  #pendingBytes = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #failed: Error | null = null;
+  #closed = false;
+  readonly #group: GroupSync;
+  /** Idempotent-producer state, kept current by every append. */
+  readonly producers: ProducerStateTable;
+
+  private constructor(readonly dir: string, o: Resolved) {
+    this.#o = o;
+    this.#group = new GroupSync(() => this.#active.file, o.onSync);
+    this.producers = new ProducerStateTable(o.maxProducers);
+  }
+
+  /**
+   * Opens (creating if needed) the log in `dir` and recovers it: segments below the checkpoint's
+   * recovery point load their index files; later ones are scanned with CRC checks and cut at
+   * the first torn or corrupt batch (later segments are dropped). Producer state is replayed.
+   */
+  static async open(dir: string, options: PartitionLogOptions = {}): Promise<PartitionLog> {
+    const log = new PartitionLog(dir, resolve(options));
+    await log.#recover();
+    return log;
+  }
+
+  /** Applies changed topic configs; they take effect from the next append, roll or retention. */
+  reconfigure(changes: ReconfigurableOptions): void {
+    this.#o = resolve({ ...this.#o, ...changes });
+  }
+
+  get logStartOffset(): number {
+    return this.#logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.#active.nextOffset;
+  }
+
+  /** Bytes in all segments. */
+  get sizeBytes(): number {
+    let n = 0;
+    for (const s of this.#segments) n += s.sizeBytes;
+    return n;
+  }
+
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+
+  /** Completed fdatasyncs of appends (group commit shares them). */
+  get syncCount(): number {
+    return this.#group.syncs;
+  }
+
+  get #active(): Segment {
+    return this.#segments[this.#segments.length - 1]!;
+  }
+
+  get #scan(): ScanOptions {
+    return {
+      chunkBytes: this.#o.scanChunkBytes,
+      maxBatchBytes: this.#o.maxBatchBytes,
+      verifyCrc: false,
+    };
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) throw new LogClosedError(`log ${this.dir} is closed`);
+      return fn();
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #fail(e: unknown): never {
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (!this.#failed) {
+      this.#failed = err;
+      logger.error("partition log {dir} failed: {error}", { dir: this.dir, error: err.message });
+    }
+    throw new LogFailedError(`log ${this.dir} failed: ${err.message}`, { cause: err });
+  }
+
+  /**
+   * Appends whole batches (as one unit) and resolves once they are durable (or written, under
+   * `ackBeforeSync`). Batches are modified in place (baseOffset, epoch, LogAppendTime).
+   * Throws LogFullError when pending bytes are at their bound, InvalidOffsetError when a
+   * follower's batches do not continue the log.
+   */
+  async append(
+    batches: readonly (BatchView | Uint8Array)[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    if (this.#closed) throw new LogClosedError(`log ${this.dir} is closed`);
+    if (this.#failed) throw new LogFailedError(`log ${this.dir} failed: ${this.#failed.message}`);
+    const views = batches.map((b) => {
+      if (b instanceof BatchView) return b;
+      const v = checkFraming(b, 0, this.#o.maxBatchBytes);
+      if (v.sizeBytes !== b.length) {
+        throw new RecordBatchError("badLength", "one Uint8Array must hold exactly one batch");
+      }
+      validateBatch(v, options.verifyCrc ?? false);
+      return v;
+    });
+    if (views.length === 0) throw new RangeError("append needs at least one batch");
+    let total = 0;
+    for (const v of views) {
+      if (v.sizeBytes > this.#o.maxBatchBytes) {
+        throw new RecordBatchError("tooLarge", `batch of ${v.sizeBytes} bytes`);
+      }
+      total += v.sizeBytes;
+    }
+    if (this.#pendingBytes + total > this.#o.maxPendingBytes) {
+      throw new LogFullError(
+        `log ${this.dir}: ${this.#pendingBytes} bytes pending, bound ${this.#o.maxPendingBytes}`,
+      );
+    }
+    this.#pendingBytes += total;
+    try {
+      const result = await this.#serial(() => this.#write(views, total, options));
+      if (this.#o.ackBeforeSync) {
+        this.#group.request().catch((e) => {
+          try {
+            this.#fail(e);
+          } catch { /* recorded; later appends see it */ }
+        });
+      } else {
+        try {
+          await this.#group.request();
+        } catch (e) {
+          this.#fail(e);
+        }
+      }
+      return result;
+    } finally {
+      this.#pendingBytes -= total;
+    }
+  }
+
+  async #write(views: BatchView[], total: number, o: AppendOptions): Promise<AppendResult> {
+    if (this.#failed) throw new LogFailedError(`log ${this.dir} failed: ${this.#failed.message}`);
+    if (o.checkProducers) {
+      const duplicate = this.#checkProducer(views);
+      if (duplicate !== undefined) return duplicate;
+    }
+    const now = this.#o.nowMs();
+    let next = this.logEndOffset;
+    let span = 0;
+    for (const v of views) span += v.lastOffsetDelta + 1;
+    await this.#maybeRoll(total, span, now);
+    const baseOffset = o.assignOffsets === false ? views[0]!.baseOffset : next;
+    for (const v of views) {
+      if (o.assignOffsets === false) {
+        if (v.baseOffset !== next) {
+          throw new InvalidOffsetError(`batch at ${v.baseOffset}, log end is ${next}`);
+        }
+      } else {
+        setBaseOffset(v.bytes, next);
+      }
+      if (o.partitionLeaderEpoch !== undefined) {
+        setPartitionLeaderEpoch(v.bytes, o.partitionLeaderEpoch);
+      }
+      if (o.logAppendTime) setLogAppendTime(v.bytes, now);
+      next = v.nextOffset;
+    }
+    const seg = this.#active;
+    let data: Uint8Array;
+    if (views.length === 1) {
+      data = views[0]!.bytes;
+    } else {
+      data = new Uint8Array(total);
+      let at = 0;
+      for (const v of views) {
+        data.set(v.bytes, at);
+        at += v.sizeBytes;
+      }
+    }
+    const position = seg.sizeBytes;
+    try {
+      await seg.file.write(position, data);
+    } catch (e) {
+      this.#fail(e);
+    }
+    let at = position;
+    for (const v of views) {
+      seg.noteBatch(v, at, v.sizeBytes);
+      this.producers.record(v, v.baseOffset);
+      at += v.sizeBytes;
+    }
+    return {
+      baseOffset,
+      lastOffset: next - 1,
+      logAppendTimeMs: o.logAppendTime ? now : -1,
+      duplicate: false,
+    };
+  }
+
+  /** A duplicate's original offsets, undefined for a batch to write; throws for a bad sequence. */
+  #checkProducer(views: BatchView[]): AppendResult | undefined {
+    if (views.length !== 1) throw new RangeError("checkProducers takes exactly one batch");
+    const check = this.producers.check(views[0]!);
+    switch (check.kind) {
+      case "notIdempotent":
+      case "inSequence":
+        return undefined;
+      case "duplicate":
+        return {
+          baseOffset: check.firstOffset,
+          lastOffset: check.lastOffset,
+          logAppendTimeMs: -1,
+          duplicate: true,
+        };
+      case "outOfOrder":
+        throw new ProducerSequenceError(
+          check.code,
+          `out of order sequence ${views[0]!.baseSequence}, expected ${check.expectedSeq}`,
+        );
+      case "fenced":
+        throw new ProducerSequenceError(
+          check.code,
+          `producer epoch ${views[0]!.producerEpoch} is older than ${check.currentEpoch}`,
+        );
+    }
+  }
+
+  async #maybeRoll(bytes: number, offsetSpan: number, now: number): Promise<void> {
+    const seg = this.#active;
+    if (seg.isEmpty) return;
+    const full = seg.sizeBytes + bytes > this.#o.segmentBytes;
+    const old = now - seg.createdMs >= this.#o.segmentMs;
+    // Relative offsets in the index are uint32.
+    const wide = seg.nextOffset + offsetSpan - seg.baseOffset >= 2 ** 32;
+    if (full || old || wide) await this.#roll(seg.nextOffset, now);
+  }
+
+  /** Seals the active segment (synced, indexes written, checkpoint advanced) and starts one at `base`. */
+  async #roll(base: number, now: number): Promise<void> {
+    const old = this.#active;
+    try {
+      await this.#group.idle();
+      await old.file.sync();
+      await old.writeIndexes(this.#o.disk);
+      const seg = await Segment.open(this.#o.disk, this.dir, base, {
+        create: true,
+        nowMs: now,
+        indexIntervalBytes: this.#o.indexIntervalBytes,
+      });
+      await this.#o.disk.syncDir(this.dir);
+      this.#segments.push(seg);
+      this.#recoveryPoint = base;
+      await this.#checkpoint();
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #checkpoint(): Promise<void> {
+    return writeCheckpoint(this.#o.disk, this.dir, {
+      recoveryPoint: this.#recoveryPoint,
+      logStartOffset: this.#logStartOffset,
+    });
+  }
+
+  /**
+   * Reads whole batches from `fromOffset` (which may fall inside a batch: that batch is
+   * included) up to `maxBytes` and below `maxOffset`. Every returned batch's CRC is verified;
+   * a bad one throws CorruptBatchError and is never served.
+   */
+  async read(fromOffset: number, options: ReadOptions): Promise<ReadResult> {
+    if (this.#closed) throw new LogClosedError(`log ${this.dir} is closed`);
+    const end = this.logEndOffset;
+    if (fromOffset < this.#logStartOffset || fromOffset > end) {
+      throw new OffsetOutOfRangeError(fromOffset, this.#logStartOffset, end);
+    }
+    const maxOffset = Math.min(options.maxOffset ?? end, end);
+    const empty = { records: new Uint8Array(0), batchCount: 0, nextOffset: fromOffset };
+    let i = this.#segmentIndex(fromOffset);
+    while (i < this.#segments.length - 1 && this.#segments[i]!.nextOffset <= fromOffset) i++;
+    const seg = this.#segments[i];
+    if (!seg || fromOffset >= maxOffset || seg.nextOffset <= fromOffset) return empty;
+    seg.pin();
+    try {
+      return await this.#readSegment(seg, fromOffset, maxOffset, options) ?? empty;
+    } finally {
+      seg.unpin();
+    }
+  }
+
+  async #readSegment(
+    seg: Segment,
+    from: number,
+    maxOffset: number,
+    o: ReadOptions,
+  ): Promise<ReadResult | null> {
+    const limit = seg.sizeBytes;
+    let start = -1;
+    const located = await scanBatches(
+      seg.file,
+      seg.lookup(from),
+      limit,
+      {
+        ...this.#scan,
+        chunkBytes: Math.min(this.#o.scanChunkBytes, this.#o.indexIntervalBytes * 4),
+      },
+      (b) => {
+        if (b.view.lastOffset >= from) {
+          start = b.position;
+          return false;
+        }
+      },
+    );
+    if (located.error) this.#corrupt(seg, located.endPosition, located.error);
+    if (start < 0) return null;
+    let buf = await seg.file.read(start, Math.min(limit - start, Math.max(o.maxBytes, 0)));
+    let used = 0;
+    let count = 0;
+    let next = from;
+    for (;;) {
+      if (buf.length - used < 12) break;
+      const total = new DataView(buf.buffer, buf.byteOffset + used, 12).getInt32(8) + 12;
+      if (buf.length - used < total) break;
+      const v = this.#checked(seg, start + used, buf.subarray(used, used + total));
+      if (v.lastOffset >= maxOffset) break;
+      used += total;
+      count++;
+      next = v.nextOffset;
+    }
+    if (count === 0 && (o.minOneBatch ?? true)) {
+      const head = await seg.file.read(start, 12);
+      if (head.length < 12) this.#corrupt(seg, start, "torn header");
+      const total = new DataView(head.buffer, head.byteOffset, 12).getInt32(8) + 12;
+      if (total < 61 || total > this.#o.maxBatchBytes || start + total > limit) {
+        this.#corrupt(seg, start, `batch length ${total}`);
+      }
+      buf = await seg.file.read(start, total);
+      if (buf.length < total) this.#corrupt(seg, start, "torn batch");
+      const v = this.#checked(seg, start, buf);
+      if (v.lastOffset >= maxOffset) return null;
+      return { records: buf, batchCount: 1, nextOffset: v.nextOffset };
+    }
+    if (count === 0) return null;
+    return { records: buf.subarray(0, used), batchCount: count, nextOffset: next };
+  }
+
+  #checked(seg: Segment, position: number, bytes: Uint8Array): BatchView {
+    try {
+      const v = checkFraming(bytes, 0, this.#o.maxBatchBytes);
+      validateBatch(v, this.#o.verifyCrcOnRead);
+      return v;
+    } catch (e) {
+      if (e instanceof RecordBatchError) this.#corrupt(seg, position, e.message);
+      throw e;
+    }
+  }
+
+  #corrupt(seg: Segment, position: number, reason: string): never {
+    logger.error("corrupt batch in {dir}/{segment} at {position}: {reason}", {
+      dir: this.dir,
+      segment: seg.name,
+      position,
+      reason,
+    });
+    throw new CorruptBatchError(joinPath(this.dir, seg.name), position, reason);
+  }
+
+  /** Index of the last segment with baseOffset <= offset (0 if none). */
+  #segmentIndex(offset: number): number {
+    let lo = 0;
+    let hi = this.#segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /**
+   * Removes every batch whose last offset is >= `offset` (a Raft conflict): afterwards the log
+   * ends at `offset`, or earlier when `offset` falls inside a batch. Returns the new log end.
+   */
+  truncateSuffix(offset: number): Promise<number> {
+    return this.#serial(async () => {
+      if (offset < this.#logStartOffset) {
+        throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.logEndOffset);
+      }
+      if (offset >= this.logEndOffset) return this.logEndOffset;
+      await this.#group.idle();
+      try {
+        while (this.#segments.length > 1 && this.#active.baseOffset >= offset) {
+          await this.#segments.pop()!.remove(this.#o.disk);
+        }
+        await this.#active.truncateTo(offset, this.#scan);
+        this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#active.baseOffset);
+        await this.#checkpoint();
+        await this.#rebuildProducers();
+      } catch (e) {
+        this.#fail(e);
+      }
+      return this.logEndOffset;
+    });
+  }
+
+  /**
+   * Moves the log start to `offset` (DeleteRecords, a Raft snapshot) and deletes segments wholly
+   * below it. Past the log end, the log restarts empty at `offset`.
+   */
+  truncatePrefix(offset: number): Promise<void> {
+    return this.#serial(async () => {
+      if (offset <= this.#logStartOffset) return;
+      await this.#group.idle();
+      try {
+        if (offset >= this.logEndOffset) {
+          await this.#restartAt(offset);
+        } else {
+          this.#logStartOffset = offset;
+          await this.#dropSegmentsBelow(offset);
+          await this.#checkpoint();
+        }
+        this.producers.removeBefore(offset);
+      } catch (e) {
+        this.#fail(e);
+      }
+    });
+  }
+
+  async #restartAt(offset: number): Promise<void> {
+    const old = this.#segments;
+    const seg = await Segment.open(this.#o.disk, this.dir, offset, {
+      create: true,
+      nowMs: this.#o.nowMs(),
+      indexIntervalBytes: this.#o.indexIntervalBytes,
+    });
+    this.#segments = [seg];
+    this.#logStartOffset = offset;
+    this.#recoveryPoint = offset;
+    await this.#checkpoint();
+    for (const s of old) if (s.baseOffset !== offset) await s.remove(this.#o.disk);
+    await this.#o.disk.syncDir(this.dir);
+  }
+
+  async #dropSegmentsBelow(offset: number): Promise<number> {
+    let dropped = 0;
+    while (this.#segments.length > 1 && this.#segments[1]!.baseOffset <= offset) {
+      await this.#segments.shift()!.remove(this.#o.disk);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /**
+   * Applies retention: deletes the oldest sealed segments whose newest timestamp is older than
+   * `retentionMs`, or while the log exceeds `retentionBytes`. The active segment is kept.
+   * Returns how many segments were deleted.
+   */
+  enforceRetention(): Promise<number> {
+    return this.#serial(async () => {
+      const now = this.#o.nowMs();
+      let size = this.sizeBytes;
+      let cut = -1;
+      for (let i = 0; i < this.#segments.length - 1; i++) {
+        const s = this.#segments[i]!;
+        const expired = this.#o.retentionMs >= 0 && s.maxTimestamp < now - this.#o.retentionMs;
+        const over = this.#o.retentionBytes >= 0 && size - s.sizeBytes >= this.#o.retentionBytes;
+        if (!expired && !over) break;
+        size -= s.sizeBytes;
+        cut = this.#segments[i + 1]!.baseOffset;
+      }
+      if (cut < 0) return 0;
+      try {
+        this.#logStartOffset = Math.max(this.#logStartOffset, cut);
+        await this.#checkpoint();
+        const n = await this.#dropSegmentsBelow(cut);
+        this.producers.removeBefore(this.#logStartOffset);
+        return n;
+      } catch (e) {
+        this.#fail(e);
+      }
+    });
+  }
+
+  /**
+   * ListOffsets by timestamp: the first offset at or after the log start whose record timestamp
+   * is >= `timestampMs`, with that timestamp; null when none is.
+   */
+  async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
+    for (const seg of [...this.#segments]) {
+      if (seg.maxTimestamp < timestampMs || seg.nextOffset <= this.#logStartOffset) continue;
+      const from = Math.max(seg.timeLookup(timestampMs), this.#logStartOffset);
+      const found = await this.#findRecord(
+        seg,
+        from,
+        (v) => v.maxTimestamp >= timestampMs,
+        (r) => r.timestampMs >= timestampMs,
+      );
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** ListOffsets MAX_TIMESTAMP (KIP-734): the record with the largest timestamp, first if tied. */
+  async maxTimestamp(): Promise<TimestampLookup | null> {
+    let best: Segment | null = null;
+    for (const s of this.#segments) {
+      if (s.nextOffset > this.#logStartOffset && s.maxTimestamp > (best?.maxTimestamp ?? -1)) {
+        best = s;
+      }
+    }
+    if (!best) return null;
+    const ts = best.maxTimestamp;
+    const from = Math.max(best.baseOffset, this.#logStartOffset);
+    return await this.#findRecord(
+      best,
+      from,
+      (v) => v.maxTimestamp === ts,
+      (r) => r.timestampMs === ts,
+    );
+  }
+
+  async #findRecord(
+    seg: Segment,
+    from: number,
+    batchMatch: (v: BatchView) => boolean,
+    recordMatch: (r: { offset: number; timestampMs: number }) => boolean,
+  ): Promise<TimestampLookup | null> {
+    seg.pin();
+    try {
+      let hit: BatchView | null = null;
+      const r = await scanBatches(
+        seg.file,
+        seg.lookup(from),
+        seg.sizeBytes,
+        { ...this.#scan, verifyCrc: true },
+        (b) => {
+          if (b.view.lastOffset >= from && batchMatch(b.view)) {
+            hit = b.view;
+            return false;
+          }
+        },
+      );
+      if (r.error) this.#corrupt(seg, r.endPosition, r.error);
+      if (!hit) return null;
+      for (const rec of readRecords(hit)) {
+        if (rec.offset >= from && recordMatch(rec)) {
+          return { offset: rec.offset, timestampMs: rec.timestampMs };
+        }
+      }
+      return null;
+    } finally {
+      seg.unpin();
+    }
+  }
+
+  /** Syncs everything and advances the recovery point to the log end. */
+  flush(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#group.idle();
+      try {
+        await this.#active.file.sync();
+        this.#recoveryPoint = this.#active.baseOffset;
+        await this.#checkpoint();
+      } catch (e) {
+        this.#fail(e);
+      }
+    });
+  }
+
+  /**
+   * Clean close: waits for queued work, syncs, writes the active segment's indexes and a
+   * checkpoint (so the next open scans nothing), and closes every file.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue;
+    await this.#group.idle();
+    this.#closed = true;
+    try {
+      if (!this.#failed) {
+        await this.#active.file.sync();
+        await this.#active.writeIndexes(this.#o.disk);
+        this.#recoveryPoint = this.logEndOffset;
+        await this.#checkpoint();
+      }
+    } finally {
+      for (const s of this.#segments) s.close();
+    }
+  }
+
+  async #recover(): Promise<void> {
+    const o = this.#o;
+    await o.disk.mkdirp(this.dir);
+    const names = await o.disk.list(this.dir);
+    const bases = new Set<number>();
+    for (const n of names) {
+      const m = SEGMENT_NAME.exec(n);
+      if (m && m[2] === "log") bases.add(Number(m[1]));
+    }
+    for (const n of names) {
+      const m = SEGMENT_NAME.exec(n);
+      // Index files without their log are leftovers of a deletion cut short.
+      if ((m && !bases.has(Number(m[1]))) || n.endsWith(".tmp")) {
+        await o.disk.remove(joinPath(this.dir, n));
+      }
+    }
+    const sorted = [...bases].sort((a, b) => a - b);
+    const cp = await readCheckpoint(o.disk, this.dir);
+    const recoveryPoint = cp?.recoveryPoint ?? -1;
+    const now = o.nowMs();
+    let expected = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      const base = sorted[i]!;
+      const seg = await Segment.open(o.disk, this.dir, base, {
+        create: false,
+        nowMs: now,
+        indexIntervalBytes: o.indexIntervalBytes,
+      });
+      const nextBase = sorted[i + 1];
+      if (this.#segments.length > 0 && base !== expected) {
+        seg.close();
+        await this.#dropFrom(sorted.slice(i), `segment ${base} does not continue ${expected}`);
+        break;
+      }
+      const clean = nextBase !== undefined && nextBase <= recoveryPoint;
+      if (clean && (await seg.loadIndexes(o.disk, this.#scan)) && seg.nextOffset === nextBase) {
+        this.#segments.push(seg);
+        expected = seg.nextOffset;
+        continue;
+      }
+      const r = await seg.rebuild({ ...this.#scan, verifyCrc: true });
+      this.#segments.push(seg);
+      expected = seg.nextOffset;
+      if (r.error) {
+        logger.warn("recovered {dir}/{segment}: cut at byte {position}: {reason}", {
+          dir: this.dir,
+          segment: seg.name,
+          position: r.endPosition,
+          reason: r.error,
+        });
+        await seg.file.sync();
+        await this.#dropFrom(sorted.slice(i + 1), "after a corrupt tail");
+        break;
+      }
+    }
+    const startAt = Math.max(cp?.logStartOffset ?? 0, sorted[0] ?? 0);
+    if (this.#segments.length === 0) {
+      this.#segments.push(
+        await Segment.open(o.disk, this.dir, startAt, {
+          create: true,
+          nowMs: now,
+          indexIntervalBytes: o.indexIntervalBytes,
+        }),
+      );
+    }
+    this.#logStartOffset = Math.max(startAt, this.#segments[0]!.baseOffset);
+    if (this.#logStartOffset > this.logEndOffset) this.#logStartOffset = this.logEndOffset;
+    this.#recoveryPoint = this.#active.baseOffset;
+    await this.#rebuildProducers();
+    await this.#checkpoint();
+  }
+
+  async #dropFrom(bases: number[], why: string): Promise<void> {
+    for (const b of bases) {
+      logger.warn("recovery of {dir} drops segment {base}: {why}", { dir: this.dir, base: b, why });
+      const s = await Segment.open(this.#o.disk, this.dir, b, {
+        create: false,
+        nowMs: 0,
+        indexIntervalBytes: this.#o.indexIntervalBytes,
+      });
+      await s.remove(this.#o.disk);
+    }
+  }
+
+  async #rebuildProducers(): Promise<void> {
+    this.producers.clear();
+    for (const seg of this.#segments) {
+      const r = await scanBatches(seg.file, 0, seg.sizeBytes, this.#scan, (b) => {
+        if (b.view.lastOffset >= this.#logStartOffset) {
+          this.producers.record(b.view, b.view.baseOffset);
+        }
+      });
+      if (r.error) this.#corrupt(seg, r.endPosition, r.error);
+    }
+  }
+}

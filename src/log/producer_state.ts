@@ -1,0 +1,132 @@
+/**
+ * Idempotent-producer state: per producer id, its epoch and its last five batches' sequence
+ * ranges with their offsets. {@link ProducerStateTable.check} classifies an incoming batch before
+ * it is appended; {@link ProducerStateTable.record} notes an appended batch. Rebuilt on open by
+ * replaying batch headers from the log.
+ *
+ * @module
+ */
+
+/** How many batches per producer Kafka remembers for duplicate detection. */
+export const BATCHES_PER_PRODUCER = 5;
+const MAX_SEQUENCE = 0x7fffffff;
+
+/** The header fields the table needs (a `BatchView` satisfies it). */
+export interface ProducerBatch {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  readonly lastOffsetDelta: number;
+  readonly isControl: boolean;
+}
+
+export interface SequenceRange {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  /** Oldest first; at most {@link BATCHES_PER_PRODUCER}. */
+  batches: SequenceRange[];
+  lastOffset: number;
+}
+
+/** Outcome of checking a batch; the `code` fields are the Kafka error codes to answer with. */
+export type ProducerCheck =
+  | { readonly kind: "notIdempotent" }
+  | { readonly kind: "inSequence" }
+  | { readonly kind: "duplicate"; readonly firstOffset: number; readonly lastOffset: number }
+  | { readonly kind: "outOfOrder"; readonly code: 45; readonly expectedSeq: number }
+  | { readonly kind: "fenced"; readonly code: 47; readonly currentEpoch: number };
+
+/** Sequence of the last record: sequences wrap from 2^31-1 to 0 (Kafka's rule). */
+export function lastSequence(baseSequence: number, lastOffsetDelta: number): number {
+  const s = baseSequence + lastOffsetDelta;
+  return s > MAX_SEQUENCE ? s - MAX_SEQUENCE - 1 : s;
+}
+
+function nextSequence(seq: number): number {
+  return seq === MAX_SEQUENCE ? 0 : seq + 1;
+}
+
+export class ProducerStateTable {
+  /** Insertion order = least recently updated first, for eviction. */
+  readonly #producers = new Map<bigint, ProducerEntry>();
+
+  /** @param maxProducers bound on tracked producers; the least recently active is evicted. */
+  constructor(readonly maxProducers = 100_000) {}
+
+  get size(): number {
+    return this.#producers.size;
+  }
+
+  /** The remembered state of one producer (for tests and diagnostics). */
+  get(producerId: bigint): { epoch: number; batches: readonly SequenceRange[] } | undefined {
+    const e = this.#producers.get(producerId);
+    return e && { epoch: e.epoch, batches: [...e.batches] };
+  }
+
+  check(b: ProducerBatch): ProducerCheck {
+    if (b.producerId < 0n || b.baseSequence < 0 || b.isControl) return { kind: "notIdempotent" };
+    const e = this.#producers.get(b.producerId);
+    // Unknown producer (new, or its state expired with retention): any sequence starts it (KIP-360).
+    if (!e) return { kind: "inSequence" };
+    if (b.producerEpoch < e.epoch) return { kind: "fenced", code: 47, currentEpoch: e.epoch };
+    if (b.producerEpoch > e.epoch) {
+      return b.baseSequence === 0
+        ? { kind: "inSequence" }
+        : { kind: "outOfOrder", code: 45, expectedSeq: 0 };
+    }
+    const lastSeq = lastSequence(b.baseSequence, b.lastOffsetDelta);
+    for (const r of e.batches) {
+      if (r.firstSeq === b.baseSequence && r.lastSeq === lastSeq) {
+        return { kind: "duplicate", firstOffset: r.firstOffset, lastOffset: r.lastOffset };
+      }
+    }
+    const last = e.batches[e.batches.length - 1];
+    const expected = last ? nextSequence(last.lastSeq) : b.baseSequence;
+    return b.baseSequence === expected
+      ? { kind: "inSequence" }
+      : { kind: "outOfOrder", code: 45, expectedSeq: expected };
+  }
+
+  /** Notes an appended batch at `firstOffset` (after its offsets are assigned). */
+  record(b: ProducerBatch, firstOffset: number): void {
+    if (b.producerId < 0n || b.isControl) return;
+    const lastOffset = firstOffset + b.lastOffsetDelta;
+    let e = this.#producers.get(b.producerId);
+    if (e) {
+      this.#producers.delete(b.producerId);
+      if (b.producerEpoch !== e.epoch) e = { epoch: b.producerEpoch, batches: [], lastOffset };
+    } else {
+      e = { epoch: b.producerEpoch, batches: [], lastOffset };
+    }
+    e.lastOffset = lastOffset;
+    if (b.baseSequence >= 0) {
+      e.batches.push({
+        firstSeq: b.baseSequence,
+        lastSeq: lastSequence(b.baseSequence, b.lastOffsetDelta),
+        firstOffset,
+        lastOffset,
+      });
+      if (e.batches.length > BATCHES_PER_PRODUCER) e.batches.shift();
+    }
+    this.#producers.set(b.producerId, e);
+    if (this.#producers.size > this.maxProducers) {
+      const oldest = this.#producers.keys().next().value;
+      if (oldest !== undefined) this.#producers.delete(oldest);
+    }
+  }
+
+  /** Forgets producers whose last batch ends below `offset` (log start moved past them). */
+  removeBefore(offset: number): void {
+    for (const [id, e] of this.#producers) if (e.lastOffset < offset) this.#producers.delete(id);
+  }
+
+  clear(): void {
+    this.#producers.clear();
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * One segment: `<20-digit base offset>.log` with its sparse `.index` (relative offset → byte
+ * position) and `.timeindex` (timestamp → relative offset). Indexes live in memory while the
+ * segment is active and are written out when it is sealed or the log closes.
+ *
+ * @module
+ */
+
+import type { BatchView } from "../kafka/records/mod.ts";
+import { type Disk, type DiskFile, joinPath } from "./disk.ts";
+import { scanBatches, type ScanOptions, type ScanResult } from "./_scan.ts";
+
+const OFFSET_ENTRY_BYTES = 8;
+const TIME_ENTRY_BYTES = 12;
+
+export function segmentName(baseOffset: number, ext: "log" | "index" | "timeindex"): string {
+  return `${String(baseOffset).padStart(20, "0")}.${ext}`;
+}
+
+export const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/;
+
+export class Segment {
+  /** Bytes in the `.log` file that belong to the log (the file is never longer after recovery). */
+  sizeBytes = 0;
+  /** Offset after the last batch; `baseOffset` while empty. */
+  nextOffset: number;
+  /** Largest batch maxTimestamp, -1 while empty. */
+  maxTimestamp = -1;
+  /** Last offset of the first batch holding `maxTimestamp`; -1 while empty or unknown. */
+  maxTimestampOffset = -1;
+  /** Sparse offset index: ascending absolute offsets and their byte positions. */
+  readonly indexOffsets: number[] = [];
+  readonly indexPositions: number[] = [];
+  /**
+   * Sparse time index: entry i says every batch before offset `timeOffsets[i]` has a
+   * maxTimestamp of at most `timeStamps[i]`; stamps and offsets ascend.
+   */
+  readonly timeStamps: number[] = [];
+  readonly timeOffsets: number[] = [];
+  #bytesSinceIndex = 0;
+  /** In-flight readers; a removed segment closes when the last one leaves. */
+  #pins = 0;
+  #removed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    readonly file: DiskFile,
+    readonly createdMs: number,
+    readonly indexIntervalBytes: number,
+  ) {
+    this.nextOffset = baseOffset;
+  }
+
+  get name(): string {
+    return segmentName(this.baseOffset, "log");
+  }
+
+  get isEmpty(): boolean {
+    return this.sizeBytes === 0;
+  }
+
+  static async open(
+    disk: Disk,
+    dir: string,
+    baseOffset: number,
+    o: { create: boolean; nowMs: number; indexIntervalBytes: number },
+  ): Promise<Segment> {
+    const file = await disk.open(joinPath(dir, segmentName(baseOffset, "log")), {
+      create: o.create,
+    });
+    return new Segment(dir, baseOffset, file, o.nowMs, o.indexIntervalBytes);
+  }
+
+  /** Notes a batch just written at `position` (offsets already final). */
+  noteBatch(view: BatchView, position: number, sizeBytes: number): void {
+    if (position !== this.sizeBytes) {
+      throw new Error(`segment ${this.name}: batch at ${position}, expected ${this.sizeBytes}`);
+    }
+    if (position > 0 && this.#bytesSinceIndex >= this.indexIntervalBytes) {
+      this.indexOffsets.push(view.baseOffset);
+      this.indexPositions.push(position);
+      this.timeStamps.push(this.maxTimestamp);
+      this.timeOffsets.push(view.baseOffset);
+      this.#bytesSinceIndex = 0;
+    }
+    this.#bytesSinceIndex += sizeBytes;
+    this.sizeBytes = position + sizeBytes;
+    this.nextOffset = view.nextOffset;
+    if (view.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = view.maxTimestamp;
+      this.maxTimestampOffset = view.lastOffset;
+    }
+  }
+
+  /** Byte position of the last indexed batch at or before `offset`. */
+  lookup(offset: number): number {
+    const i = floorIndex(this.indexOffsets, offset);
+    return i < 0 ? 0 : this.indexPositions[i]!;
+  }
+
+  /** An offset to start scanning from for the first batch with maxTimestamp >= `ts`. */
+  timeLookup(ts: number): number {
+    // Largest entry whose stamp is below ts: all batches before it are too old.
+    let lo = 0;
+    let hi = this.timeStamps.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.timeStamps[mid]! < ts) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? this.baseOffset : this.timeOffsets[found]!;
+  }
+
+  /**
+   * Rebuilds everything from the file by scanning from the start; with `verifyCrc` it stops at
+   * the first bad batch and cuts the file there.
+   */
+  async rebuild(scan: ScanOptions): Promise<ScanResult> {
+    this.#reset();
+    const fileBytes = await this.file.size();
+    // Offsets are contiguous (no compaction yet), which also catches a damaged baseOffset,
+    // a field the CRC does not cover.
+    let expected = this.baseOffset;
+    const result = await scanBatches(this.file, 0, fileBytes, scan, (b) => {
+      if (b.view.baseOffset !== expected) return false;
+      expected = b.view.nextOffset;
+      this.noteBatch(b.view, b.position, b.sizeBytes);
+    });
+    const error = result.error ??
+      (result.endPosition < fileBytes ? `offset out of sequence at ${result.endPosition}` : null);
+    if (this.sizeBytes < fileBytes) await this.file.truncate(this.sizeBytes);
+    return { endPosition: this.sizeBytes, error };
+  }
+
+  /**
+   * Loads the index files written at seal time, then scans the tail after the last entry for
+   * the segment's end and max timestamp. False when they are missing or do not fit the file.
+   */
+  async loadIndexes(disk: Disk, scan: ScanOptions): Promise<boolean> {
+    this.#reset();
+    const fileBytes = await this.file.size();
+    const idx = await readWhole(disk, joinPath(this.dir, segmentName(this.baseOffset, "index")));
+    const tix = await readWhole(
+      disk,
+      joinPath(this.dir, segmentName(this.baseOffset, "timeindex")),
+    );
+    if (!idx || !tix || idx.length % OFFSET_ENTRY_BYTES || tix.length % TIME_ENTRY_BYTES) {
+      return false;
+    }
+    if (idx.length / OFFSET_ENTRY_BYTES !== tix.length / TIME_ENTRY_BYTES) return false;
+    const idv = new DataView(idx.buffer, idx.byteOffset, idx.length);
+    const tdv = new DataView(tix.buffer, tix.byteOffset, tix.length);
+    for (let i = 0; i * OFFSET_ENTRY_BYTES < idx.length; i++) {
+      const offset = this.baseOffset + idv.getUint32(i * OFFSET_ENTRY_BYTES);
+      const position = idv.getUint32(i * OFFSET_ENTRY_BYTES + 4);
+      const stamp = Number(tdv.getBigInt64(i * TIME_ENTRY_BYTES));
+      const tOffset = this.baseOffset + tdv.getUint32(i * TIME_ENTRY_BYTES + 8);
+      const prevOff = this.indexOffsets[i - 1] ?? this.baseOffset;
+      const prevPos = this.indexPositions[i - 1] ?? 0;
+      if (offset <= prevOff || position <= prevPos || position >= fileBytes || tOffset !== offset) {
+        return false;
+      }
+      if (stamp < (this.timeStamps[i - 1] ?? -1)) return false;
+      this.indexOffsets.push(offset);
+      this.indexPositions.push(position);
+      this.timeStamps.push(stamp);
+      this.timeOffsets.push(tOffset);
+    }
+    return await this.#scanTail(scan, fileBytes);
+  }
+
+  async #scanTail(scan: ScanOptions, fileBytes: number): Promise<boolean> {
+    const from = this.indexPositions[this.indexPositions.length - 1] ?? 0;
+    this.sizeBytes = from;
+    this.maxTimestamp = this.timeStamps[this.timeStamps.length - 1] ?? -1;
+    this.maxTimestampOffset = -1;
+    let ok = true;
+    const r = await scanBatches(this.file, from, fileBytes, scan, (b) => {
+      if (b.position === from && from > 0 && b.view.baseOffset !== this.indexOffsets.at(-1)) {
+        ok = false;
+        return false;
+      }
+      this.#bytesSinceIndex = 0;
+      this.sizeBytes = b.position;
+      this.#noteTail(b.view, b.position + b.sizeBytes);
+    });
+    return ok && r.error === null && r.endPosition === fileBytes;
+  }
+
+  #noteTail(view: BatchView, end: number): void {
+    this.sizeBytes = end;
+    this.nextOffset = view.nextOffset;
+    // Strictly greater: on a tie with an index stamp the earlier holder's offset stays unknown.
+    if (view.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = view.maxTimestamp;
+      this.maxTimestampOffset = view.lastOffset;
+    }
+  }
+
+  /** Cuts the segment before the first batch whose last offset is >= `offset`. */
+  async truncateTo(offset: number, scan: ScanOptions): Promise<void> {
+    const start = this.lookup(offset);
+    let cut = this.sizeBytes;
+    await scanBatches(this.file, start, this.sizeBytes, scan, (b) => {
+      if (b.view.lastOffset >= offset) {
+        cut = b.position;
+        return false;
+      }
+    });
+    await this.file.truncate(cut);
+    await this.file.sync();
+    // Drop index entries at or past the cut, then re-derive the end and max timestamp.
+    while (this.indexPositions.length && this.indexPositions.at(-1)! >= cut) {
+      this.indexPositions.pop();
+      this.indexOffsets.pop();
+      this.timeStamps.pop();
+      this.timeOffsets.pop();
+    }
+    this.nextOffset = this.baseOffset;
+    this.maxTimestampOffset = -1;
+    if (!(await this.#scanTail(scan, cut))) {
+      throw new Error(`segment ${this.name}: tail unreadable after truncation at ${cut}`);
+    }
+    if (this.sizeBytes === 0) {
+      this.maxTimestamp = -1;
+      this.nextOffset = this.baseOffset;
+    }
+    this.#bytesSinceIndex = this.sizeBytes - (this.indexPositions.at(-1) ?? 0);
+  }
+
+  /** Writes both index files (whole) and syncs them. */
+  async writeIndexes(disk: Disk): Promise<void> {
+    const n = this.indexOffsets.length;
+    const idx = new Uint8Array(n * OFFSET_ENTRY_BYTES);
+    const tix = new Uint8Array(n * TIME_ENTRY_BYTES);
+    const idv = new DataView(idx.buffer);
+    const tdv = new DataView(tix.buffer);
+    for (let i = 0; i < n; i++) {
+      idv.setUint32(i * OFFSET_ENTRY_BYTES, this.indexOffsets[i]! - this.baseOffset);
+      idv.setUint32(i * OFFSET_ENTRY_BYTES + 4, this.indexPositions[i]!);
+      tdv.setBigInt64(i * TIME_ENTRY_BYTES, BigInt(this.timeStamps[i]!));
+      tdv.setUint32(i * TIME_ENTRY_BYTES + 8, this.timeOffsets[i]! - this.baseOffset);
+    }
+    for (const [ext, bytes] of [["index", idx], ["timeindex", tix]] as const) {
+      const f = await disk.open(joinPath(this.dir, segmentName(this.baseOffset, ext)), {
+        create: true,
+      });
+      try {
+        await f.truncate(0);
+        await f.write(0, bytes);
+        await f.sync();
+      } finally {
+        f.close();
+      }
+    }
+  }
+
+  /** Deletes the segment's files; the handle closes once no reader holds it. */
+  async remove(disk: Disk): Promise<void> {
+    this.#removed = true;
+    for (const ext of ["index", "timeindex", "log"] as const) {
+      await disk.remove(joinPath(this.dir, segmentName(this.baseOffset, ext)));
+    }
+    if (this.#pins === 0) this.file.close();
+  }
+
+  pin(): void {
+    this.#pins++;
+  }
+
+  unpin(): void {
+    this.#pins--;
+    if (this.#pins === 0 && this.#removed) this.file.close();
+  }
+
+  close(): void {
+    if (this.#pins === 0) this.file.close();
+    else this.#removed = true;
+  }
+
+  #reset(): void {
+    this.sizeBytes = 0;
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = -1;
+    this.maxTimestampOffset = -1;
+    this.indexOffsets.length = 0;
+    this.indexPositions.length = 0;
+    this.timeStamps.length = 0;
+    this.timeOffsets.length = 0;
+    this.#bytesSinceIndex = 0;
+  }
+}
+
+/** Index of the largest element <= `x` in ascending `a`, or -1. */
+function floorIndex(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= x) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+async function readWhole(disk: Disk, path: string): Promise<Uint8Array | null> {
+  let f: DiskFile;
+  try {
+    f = await disk.open(path);
+  } catch {
+    return null;
+  }
+  try {
+    return await f.read(0, await f.size());
+  } finally {
+    f.close();
+  }
+}

@@ -1,0 +1,508 @@
+/**
+ * The broker's API behaviour end to end through the codec, against a real node on a temp dir:
+ * topic lifecycle, produce/fetch, idempotence, offsets, configs, restart.
+ */
+import assert from "node:assert/strict";
+import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
+import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
+import { buildBatch, readRecords, splitBatches } from "../../../src/kafka/records/mod.ts";
+import { type Any, type Harness, withBroker } from "./_harness.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function createTopic(
+  h: Harness,
+  name: string,
+  partitions = 1,
+  configs: { name: string; value: string }[] = [],
+) {
+  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
+    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs }],
+    timeoutMs: 1000,
+    validateOnly: false,
+  });
+  return res.topics[0];
+}
+
+function batch(
+  values: string[],
+  o: { producerId?: bigint; baseSequence?: number; timestampMs?: number } = {},
+) {
+  return buildBatch(
+    values.map((v) => ({
+      key: enc.encode(`k-${v}`),
+      value: enc.encode(v),
+      timestampMs: o.timestampMs ?? 1000,
+    })),
+    {
+      producerId: o.producerId ?? -1n,
+      producerEpoch: o.producerId === undefined ? -1 : 0,
+      baseSequence: o.baseSequence ?? -1,
+    },
+  );
+}
+
+async function produce(
+  h: Harness,
+  topic: string,
+  partition: number,
+  records: Uint8Array,
+  version = 9,
+) {
+  const res: Any = await h.call(ApiKey.Produce, version, {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+  });
+  return res.responses[0].partitionResponses[0];
+}
+
+async function fetch(
+  h: Harness,
+  topic: string,
+  partition: number,
+  offset: number,
+  o: { maxWaitMs?: number; minBytes?: number } = {},
+) {
+  const res: Any = await h.call(ApiKey.Fetch, 12, {
+    maxWaitMs: o.maxWaitMs ?? 0,
+    minBytes: o.minBytes ?? 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{
+      topic,
+      partitions: [{
+        partition,
+        currentLeaderEpoch: -1,
+        fetchOffset: BigInt(offset),
+        lastFetchedEpoch: -1,
+        logStartOffset: -1n,
+        partitionMaxBytes: 1 << 20,
+      }],
+    }],
+    forgottenTopicsData: [],
+    rackId: "",
+  });
+  return res.responses[0].partitions[0];
+}
+
+function values(records: Uint8Array | null): { offset: number; value: string }[] {
+  if (records === null || records.length === 0) return [];
+  return splitBatches(records, { maxBatches: 1000 }).flatMap((b) =>
+    [...readRecords(b)].map((r) => ({ offset: r.offset, value: dec.decode(r.value!) }))
+  );
+}
+
+Deno.test("ApiVersions advertises served APIs and answers unknown versions with the v0 fallback", async () => {
+  await withBroker(async (h) => {
+    const res: Any = await h.call(ApiKey.ApiVersions, 3, {
+      clientSoftwareName: "t",
+      clientSoftwareVersion: "1",
+    });
+    assert.equal(res.errorCode, 0);
+    const keys = res.apiKeys.map((k: Any) => k.apiKey);
+    for (const k of [0, 1, 2, 3, 10, 18, 19, 20, 21, 22, 23, 32, 33, 37, 44, 60]) {
+      assert.ok(keys.includes(k), `api ${k}`);
+    }
+    // An ApiVersions request at a version from the future: KIP-511 fallback in v0 format.
+    const frame = new Uint8Array([0, 18, 0, 99, 0, 0, 0, 7, 0, 0]);
+    const out = await h.raw(frame) as Uint8Array;
+    const view = new DataView(out.buffer, out.byteOffset);
+    assert.equal(view.getInt32(0), 7);
+    assert.equal(view.getInt16(4), ErrorCode.UNSUPPORTED_VERSION);
+  });
+});
+
+Deno.test("topic lifecycle with Kafka's error codes", async (t) => {
+  await withBroker(async (h) => {
+    await t.step("create, then the same name again", async () => {
+      const created = await createTopic(h, "orders", 3);
+      assert.equal(created.errorCode, 0);
+      assert.equal(created.numPartitions, 3);
+      assert.equal((await createTopic(h, "orders")).errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
+    });
+    await t.step("invalid names, counts, factors and configs are refused", async () => {
+      assert.equal((await createTopic(h, "bad name")).errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+      assert.equal((await createTopic(h, "..")).errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+      assert.equal((await createTopic(h, "zero", 0)).errorCode, ErrorCode.INVALID_PARTITIONS);
+      const rf: Any = await h.call(ApiKey.CreateTopics, 7, {
+        topics: [{
+          name: "rf3",
+          numPartitions: 1,
+          replicationFactor: 3,
+          assignments: [],
+          configs: [],
+        }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      assert.equal(rf.topics[0].errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
+      const cfg = await createTopic(h, "cfg", 1, [{ name: "retention.ms", value: "soon" }]);
+      assert.equal(cfg.errorCode, ErrorCode.INVALID_CONFIG);
+      const unknown = await createTopic(h, "cfg", 1, [{ name: "no.such.config", value: "1" }]);
+      assert.equal(unknown.errorCode, ErrorCode.INVALID_CONFIG);
+    });
+    await t.step("metadata lists the topic with this node leading every partition", async () => {
+      const md: Any = await h.call(ApiKey.Metadata, 12, {
+        topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "orders" }],
+        allowAutoTopicCreation: false,
+        includeTopicAuthorizedOperations: false,
+      });
+      assert.equal(md.brokers.length, 1);
+      const topic = md.topics[0];
+      assert.equal(topic.errorCode, 0);
+      assert.equal(topic.partitions.length, 3);
+      for (const p of topic.partitions) {
+        assert.equal(p.leaderId, md.brokers[0].nodeId);
+        assert.deepEqual(p.isrNodes, [md.brokers[0].nodeId]);
+      }
+    });
+    await t.step("partitions can be added, never removed", async () => {
+      const res: Any = await h.call(ApiKey.CreatePartitions, 3, {
+        topics: [{ name: "orders", count: 5, assignments: null }, {
+          name: "orders2",
+          count: 2,
+          assignments: null,
+        }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      assert.equal(res.results[0].errorCode, 0);
+      assert.equal(res.results[1].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const again: Any = await h.call(ApiKey.CreatePartitions, 3, {
+        topics: [{ name: "orders", count: 4, assignments: null }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      assert.equal(again.results[0].errorCode, ErrorCode.INVALID_PARTITIONS);
+      assert.equal((await produce(h, "orders", 4, batch(["x"]))).errorCode, 0);
+    });
+    await t.step("delete, then a new topic of the same name starts empty", async () => {
+      assert.equal((await produce(h, "orders", 0, batch(["old"]))).errorCode, 0);
+      const del: Any = await h.call(ApiKey.DeleteTopics, 6, {
+        topics: [{ name: "orders", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+        timeoutMs: 1000,
+      });
+      assert.equal(del.responses[0].errorCode, 0);
+      assert.equal(
+        (await produce(h, "orders", 0, batch(["x"]))).errorCode,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      );
+      assert.equal((await createTopic(h, "orders")).errorCode, 0);
+      const fetched = await fetch(h, "orders", 0, 0);
+      assert.equal(fetched.highWatermark, 0n);
+    });
+  });
+});
+
+Deno.test("metadata auto-creates topics only when allowed", async () => {
+  await withBroker(async (h) => {
+    const ask = (name: string, allow: boolean) =>
+      h.call(ApiKey.Metadata, 12, {
+        topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name }],
+        allowAutoTopicCreation: allow,
+        includeTopicAuthorizedOperations: false,
+      }) as Promise<Any>;
+    assert.equal(
+      (await ask("quiet", false)).topics[0].errorCode,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
+    const created = await ask("auto", true);
+    assert.equal(created.topics[0].errorCode, 0);
+    assert.equal(created.topics[0].partitions.length, 1);
+  });
+  await withBroker(async (h) => {
+    const res: Any = await h.call(ApiKey.Metadata, 12, {
+      topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "auto" }],
+      allowAutoTopicCreation: true,
+      includeTopicAuthorizedOperations: false,
+    });
+    assert.equal(res.topics[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  }, { "auto.create.topics.enable": "false" });
+});
+
+Deno.test("produce and fetch round-trip, with long-poll woken by an append", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "t");
+    const first = await produce(h, "t", 0, batch(["a", "b", "c"]));
+    assert.equal(first.errorCode, 0);
+    assert.equal(first.baseOffset, 0n);
+    const second = await produce(h, "t", 0, batch(["d"]));
+    assert.equal(second.baseOffset, 3n);
+    const got = await fetch(h, "t", 0, 0);
+    assert.equal(got.errorCode, 0);
+    assert.equal(got.highWatermark, 4n);
+    assert.deepEqual(
+      values(got.records),
+      ["a", "b", "c", "d"].map((value, offset) => ({ offset, value })),
+    );
+    // A fetch at the end waits; an append wakes it well before its 5 s deadline.
+    const started = performance.now();
+    const waiting = fetch(h, "t", 0, 4, { maxWaitMs: 5000, minBytes: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    await produce(h, "t", 0, batch(["e"]));
+    const woken = await waiting;
+    assert.ok(performance.now() - started < 4000, "woken by the append, not the deadline");
+    assert.deepEqual(values(woken.records), [{ offset: 4, value: "e" }]);
+    // Beyond the log end: OFFSET_OUT_OF_RANGE.
+    assert.equal((await fetch(h, "t", 0, 99)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    // Unknown partition and topic.
+    assert.equal(
+      (await produce(h, "t", 7, batch(["x"]))).errorCode,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
+    assert.equal((await fetch(h, "nope", 0, 0)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
+
+Deno.test("produce refuses corrupt, oversized and badly acked batches", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "t", 1, [{ name: "max.message.bytes", value: "200" }]);
+    const corrupt = batch(["a"]);
+    corrupt[corrupt.length - 1]! ^= 0xff;
+    assert.equal((await produce(h, "t", 0, corrupt)).errorCode, ErrorCode.CORRUPT_MESSAGE);
+    const big = batch(["x".repeat(500)]);
+    assert.equal((await produce(h, "t", 0, big)).errorCode, ErrorCode.MESSAGE_TOO_LARGE);
+    const acks: Any = await h.call(ApiKey.Produce, 9, {
+      transactionalId: null,
+      acks: 2,
+      timeoutMs: 1000,
+      topicData: [{ name: "t", partitionData: [{ index: 0, records: batch(["a"]) }] }],
+    });
+    assert.equal(
+      acks.responses[0].partitionResponses[0].errorCode,
+      ErrorCode.INVALID_REQUIRED_ACKS,
+    );
+    // Nothing was stored by any refusal.
+    assert.equal((await fetch(h, "t", 0, 0)).highWatermark, 0n);
+    // acks=0 stores but answers nothing.
+    const none = await h.call(ApiKey.Produce, 9, {
+      transactionalId: null,
+      acks: 0,
+      timeoutMs: 1000,
+      topicData: [{ name: "t", partitionData: [{ index: 0, records: batch(["q"]) }] }],
+    });
+    assert.equal(none, null);
+    assert.equal((await fetch(h, "t", 0, 0)).highWatermark, 1n);
+  });
+});
+
+Deno.test("idempotent produce: duplicates get their original offset, gaps are refused", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "t");
+    const init: Any = await h.call(ApiKey.InitProducerId, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    assert.equal(init.errorCode, 0);
+    const pid = init.producerId as bigint;
+    const again: Any = await h.call(ApiKey.InitProducerId, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    assert.notEqual(again.producerId, pid, "producer ids are never reused");
+    assert.equal(
+      (await produce(h, "t", 0, batch(["a", "b"], { producerId: pid, baseSequence: 0 })))
+        .baseOffset,
+      0n,
+    );
+    assert.equal(
+      (await produce(h, "t", 0, batch(["c"], { producerId: pid, baseSequence: 2 }))).baseOffset,
+      2n,
+    );
+    const dup = await produce(h, "t", 0, batch(["a", "b"], { producerId: pid, baseSequence: 0 }));
+    assert.equal(dup.errorCode, 0);
+    assert.equal(dup.baseOffset, 0n);
+    const gap = await produce(h, "t", 0, batch(["z"], { producerId: pid, baseSequence: 9 }));
+    assert.equal(gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.equal((await fetch(h, "t", 0, 0)).highWatermark, 3n);
+    // After a restart the producer state is rebuilt from the log: still a duplicate.
+    await h.restart();
+    const dupAfter = await produce(h, "t", 0, batch(["c"], { producerId: pid, baseSequence: 2 }));
+    assert.equal(dupAfter.baseOffset, 2n);
+    const next = await produce(h, "t", 0, batch(["d"], { producerId: pid, baseSequence: 3 }));
+    assert.equal(next.baseOffset, 3n);
+    const transactional: Any = await h.call(ApiKey.InitProducerId, 4, {
+      transactionalId: "tx",
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    assert.notEqual(transactional.errorCode, 0, "transactions are refused, not faked");
+  });
+});
+
+Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "t");
+    await produce(h, "t", 0, batch(["a", "b"], { timestampMs: 1000 }));
+    await produce(h, "t", 0, batch(["c"], { timestampMs: 3000 }));
+    await produce(h, "t", 0, batch(["d"], { timestampMs: 2000 }));
+    const list = async (timestamp: bigint) => {
+      const res: Any = await h.call(ApiKey.ListOffsets, 7, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{
+          name: "t",
+          partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }],
+        }],
+      });
+      return res.topics[0].partitions[0];
+    };
+    assert.equal((await list(-2n)).offset, 0n);
+    assert.equal((await list(-1n)).offset, 4n);
+    assert.equal((await list(2500n)).offset, 2n);
+    assert.equal((await list(-3n)).offset, 2n, "max timestamp is record c");
+    assert.equal((await list(9999n)).offset, -1n);
+    const del: Any = await h.call(ApiKey.DeleteRecords, 2, {
+      topics: [{ name: "t", partitions: [{ partitionIndex: 0, offset: 2n }] }],
+      timeoutMs: 1000,
+    });
+    assert.equal(del.topics[0].partitions[0].lowWatermark, 2n);
+    assert.equal((await list(-2n)).offset, 2n);
+    assert.equal((await fetch(h, "t", 0, 0)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    const beyond: Any = await h.call(ApiKey.DeleteRecords, 2, {
+      topics: [{ name: "t", partitions: [{ partitionIndex: 0, offset: 50n }] }],
+      timeoutMs: 1000,
+    });
+    assert.equal(beyond.topics[0].partitions[0].errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    const epoch: Any = await h.call(ApiKey.OffsetForLeaderEpoch, 4, {
+      replicaId: -1,
+      topics: [{
+        topic: "t",
+        partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }],
+      }],
+    });
+    assert.equal(epoch.topics[0].partitions[0].endOffset, 4n);
+    const fenced: Any = await h.call(ApiKey.OffsetForLeaderEpoch, 4, {
+      replicaId: -1,
+      topics: [{
+        topic: "t",
+        partitions: [{ partition: 0, currentLeaderEpoch: 5, leaderEpoch: 0 }],
+      }],
+    });
+    assert.equal(fenced.topics[0].partitions[0].errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH);
+  });
+});
+
+Deno.test("configs: describe, alter, incremental alter, and effect on the partition", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "t", 1, [{ name: "retention.ms", value: "60000" }]);
+    const describe = async (
+      resourceType: number,
+      resourceName: string,
+      keys: string[] | null = null,
+    ) => {
+      const res: Any = await h.call(ApiKey.DescribeConfigs, 4, {
+        resources: [{ resourceType, resourceName, configurationKeys: keys }],
+        includeSynonyms: true,
+        includeDocumentation: false,
+      });
+      return res.results[0];
+    };
+    const topic = await describe(2, "t");
+    const retention = topic.configs.find((c: Any) => c.name === "retention.ms");
+    assert.equal(retention.value, "60000");
+    assert.equal(retention.configSource, 1);
+    const segment = topic.configs.find((c: Any) => c.name === "segment.bytes");
+    assert.equal(segment.configSource, 4, "from the broker's static setting");
+    const inc: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{
+        resourceType: 2,
+        resourceName: "t",
+        configs: [
+          { name: "max.message.bytes", configOperation: 0, value: "100" },
+          { name: "retention.ms", configOperation: 1, value: null },
+        ],
+      }],
+      validateOnly: false,
+    });
+    assert.equal(inc.responses[0].errorCode, 0);
+    const after = await describe(2, "t", ["retention.ms", "max.message.bytes"]);
+    assert.equal(after.configs.length, 2);
+    assert.equal(after.configs.find((c: Any) => c.name === "retention.ms").configSource, 4);
+    assert.equal(after.configs.find((c: Any) => c.name === "max.message.bytes").value, "100");
+    // The new limit acts at once.
+    assert.equal(
+      (await produce(h, "t", 0, batch(["y".repeat(200)]))).errorCode,
+      ErrorCode.MESSAGE_TOO_LARGE,
+    );
+    const bad: Any = await h.call(ApiKey.AlterConfigs, 2, {
+      resources: [{
+        resourceType: 2,
+        resourceName: "t",
+        configs: [{ name: "cleanup.policy", value: "compact" }],
+      }],
+      validateOnly: false,
+    });
+    assert.equal(bad.responses[0].errorCode, ErrorCode.INVALID_CONFIG);
+    const broker = await describe(4, "1");
+    assert.equal(broker.errorCode, 0);
+    assert.ok(broker.configs.some((c: Any) => c.name === "log.retention.ms"));
+    const readOnly: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{
+        resourceType: 4,
+        resourceName: "",
+        configs: [{ name: "num.partitions", configOperation: 0, value: "3" }],
+      }],
+      validateOnly: false,
+    });
+    assert.equal(readOnly.responses[0].errorCode, ErrorCode.INVALID_CONFIG);
+    const dyn: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{
+        resourceType: 4,
+        resourceName: "",
+        configs: [{ name: "log.retention.ms", configOperation: 0, value: "1234" }],
+      }],
+      validateOnly: false,
+    });
+    assert.equal(dyn.responses[0].errorCode, 0);
+    const inherited = await describe(2, "t", ["retention.ms"]);
+    assert.equal(inherited.configs[0].value, "1234");
+    assert.equal(inherited.configs[0].configSource, 3);
+  });
+});
+
+Deno.test("topics, records and configs survive a restart", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "keep", 2, [{ name: "retention.ms", value: "99999" }]);
+    await produce(h, "keep", 1, batch(["a", "b"]));
+    await h.restart();
+    const got = await fetch(h, "keep", 1, 0);
+    assert.deepEqual(values(got.records).map((r) => r.value), ["a", "b"]);
+    const res: Any = await h.call(ApiKey.DescribeConfigs, 4, {
+      resources: [{ resourceType: 2, resourceName: "keep", configurationKeys: ["retention.ms"] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    assert.equal(res.results[0].configs[0].value, "99999");
+  });
+});
+
+Deno.test("cluster and coordinator lookups name this node", async () => {
+  await withBroker(async (h) => {
+    const cluster: Any = await h.call(ApiKey.DescribeCluster, 1, {
+      includeClusterAuthorizedOperations: false,
+      endpointType: 1,
+    });
+    assert.equal(cluster.errorCode, 0);
+    assert.equal(cluster.brokers.length, 1);
+    const coord: Any = await h.call(ApiKey.FindCoordinator, 4, {
+      keyType: 0,
+      coordinatorKeys: ["g1", "g2"],
+    });
+    assert.equal(coord.coordinators.length, 2);
+    assert.equal(coord.coordinators[0].nodeId, cluster.brokers[0].brokerId);
+    const old: Any = await h.call(ApiKey.FindCoordinator, 1, { key: "g1", keyType: 0 });
+    assert.equal(old.errorCode, 0);
+    assert.equal(old.port, cluster.brokers[0].port);
+  });
+});

@@ -1,0 +1,492 @@
+import assert from "node:assert/strict";
+import { BatchView, buildBatch, splitBatches } from "../../src/kafka/records/mod.ts";
+import {
+  CorruptBatchError,
+  InvalidOffsetError,
+  LogFailedError,
+  LogFullError,
+  MemoryDisk,
+  OffsetOutOfRangeError,
+  PartitionLog,
+  type PartitionLogOptions,
+  ProducerSequenceError,
+  segmentName,
+} from "../../src/log/mod.ts";
+
+const enc = new TextEncoder();
+const DIR = "/data/p0";
+
+/** A batch of `n` records whose values name their index, timestamps `ts`, `ts+1`, … */
+function batch(n: number, ts = 1_000, extra: Parameters<typeof buildBatch>[1] = {}): Uint8Array {
+  return buildBatch(
+    Array.from({ length: n }, (_, i) => ({ value: enc.encode(`v${i}`), timestampMs: ts + i })),
+    extra,
+  );
+}
+
+function views(records: Uint8Array): BatchView[] {
+  return splitBatches(records, { maxBatches: 1_000 });
+}
+
+async function openMem(disk: MemoryDisk, o: PartitionLogOptions = {}) {
+  return await PartitionLog.open(DIR, { disk, retentionMs: -1, ...o });
+}
+
+/** Appends `count` batches of 3 records each; returns the batch byte sizes. */
+async function fill(log: PartitionLog, count: number, ts = 1_000): Promise<number[]> {
+  const sizes: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const b = batch(3, ts + i * 10);
+    sizes.push(b.length);
+    await log.append([b]);
+  }
+  return sizes;
+}
+
+Deno.test("partition log: append and read", async (t) => {
+  const disk = new MemoryDisk();
+  const log = await openMem(disk);
+  await t.step("append assigns contiguous offsets from the log end", async () => {
+    assert.equal(log.logEndOffset, 0);
+    const a = await log.append([batch(3)]);
+    assert.deepEqual(a, { baseOffset: 0, lastOffset: 2, logAppendTimeMs: -1, duplicate: false });
+    const b = await log.append([batch(2), batch(4)]);
+    assert.deepEqual(b, { baseOffset: 3, lastOffset: 8, logAppendTimeMs: -1, duplicate: false });
+    assert.equal(log.logEndOffset, 9);
+    assert.equal(log.sizeBytes, batch(3).length + batch(2).length + batch(4).length);
+  });
+
+  await t.step("read returns whole batches, from the batch holding the offset", async () => {
+    const all = await log.read(0, { maxBytes: 1 << 20 });
+    assert.equal(all.batchCount, 3);
+    assert.equal(all.nextOffset, 9);
+    assert.deepEqual(views(all.records).map((v) => [v.baseOffset, v.lastOffset]), [[0, 2], [3, 4], [
+      5,
+      8,
+    ]]);
+    const mid = await log.read(4, { maxBytes: 1 << 20 });
+    assert.equal(views(mid.records)[0]!.baseOffset, 3);
+    const end = await log.read(9, { maxBytes: 1 << 20 });
+    assert.equal(end.batchCount, 0);
+    assert.equal(end.nextOffset, 9);
+  });
+
+  await t.step("byte limit, high watermark and the first-batch rule", async () => {
+    const one = await log.read(0, { maxBytes: batch(3).length + 10 });
+    assert.equal(one.batchCount, 1);
+    const tiny = await log.read(0, { maxBytes: 1 });
+    assert.equal(tiny.batchCount, 1);
+    assert.equal(tiny.nextOffset, 3);
+    const none = await log.read(0, { maxBytes: 1, minOneBatch: false });
+    assert.equal(none.batchCount, 0);
+    const hw = await log.read(0, { maxBytes: 1 << 20, maxOffset: 5 });
+    assert.equal(hw.batchCount, 2);
+    assert.equal(hw.nextOffset, 5);
+    const belowHw = await log.read(0, { maxBytes: 1 << 20, maxOffset: 2 });
+    assert.equal(belowHw.batchCount, 0);
+  });
+
+  await t.step("offsets outside the log are refused", async () => {
+    await assert.rejects(log.read(10, { maxBytes: 100 }), OffsetOutOfRangeError);
+    await assert.rejects(log.read(-1, { maxBytes: 100 }), OffsetOutOfRangeError);
+  });
+
+  await t.step("followers keep their offsets and must continue the log", async () => {
+    const b = batch(2, 5_000, { baseOffset: 9 });
+    const r = await log.append([b], { assignOffsets: false, partitionLeaderEpoch: 4 });
+    assert.deepEqual([r.baseOffset, r.lastOffset], [9, 10]);
+    const back = views((await log.read(9, { maxBytes: 1000 })).records)[0]!;
+    assert.equal(back.partitionLeaderEpoch, 4);
+    assert.ok(back.crcValid());
+    await assert.rejects(
+      log.append([batch(1, 0, { baseOffset: 3 })], { assignOffsets: false }),
+      InvalidOffsetError,
+    );
+  });
+
+  await t.step("LogAppendTime stamps the batch and reports the time", async () => {
+    const r = await log.append([batch(1)], { logAppendTime: true });
+    assert.ok(r.logAppendTimeMs > 1_600_000_000_000);
+    const v = views((await log.read(r.baseOffset, { maxBytes: 1000 })).records)[0]!;
+    assert.equal(v.timestampType, "logAppendTime");
+    assert.equal(v.maxTimestamp, r.logAppendTimeMs);
+  });
+  await log.close();
+});
+
+Deno.test("partition log: segments, indexes and reopening", async (t) => {
+  const disk = new MemoryDisk();
+  const opts = { segmentBytes: 2_000, indexIntervalBytes: 200 };
+  let log = await openMem(disk, opts);
+  const sizes = await fill(log, 60);
+  const total = sizes.reduce((a, b) => a + b, 0);
+
+  await t.step("rolls by size; every offset reads back from the right batch", async () => {
+    assert.ok(log.segmentCount >= Math.floor(total / 2_000), `segments ${log.segmentCount}`);
+    assert.equal(log.sizeBytes, total);
+    for (let off = 0; off < 180; off += 7) {
+      const r = await log.read(off, { maxBytes: 300 });
+      const v = views(r.records)[0]!;
+      assert.ok(v.baseOffset <= off && off <= v.lastOffset, `offset ${off}`);
+    }
+    const names = await disk.list(DIR);
+    assert.ok(names.includes(segmentName(0, "log")));
+    assert.ok(names.includes(segmentName(0, "index")));
+    assert.ok(names.includes(segmentName(0, "timeindex")));
+  });
+
+  await t.step("a clean reopen sees the same log and scans nothing corrupt", async () => {
+    await log.close();
+    log = await openMem(disk, opts);
+    assert.equal(log.logEndOffset, 180);
+    assert.equal(log.sizeBytes, total);
+    const all: number[] = [];
+    let off = 0;
+    while (off < 180) {
+      const r = await log.read(off, { maxBytes: 1_000 });
+      for (const v of views(r.records)) all.push(v.baseOffset);
+      off = r.nextOffset;
+    }
+    assert.deepEqual(all, Array.from({ length: 60 }, (_, i) => i * 3));
+  });
+
+  await t.step("damaged index files are rebuilt from the log", async () => {
+    await log.close();
+    disk.cut(`${DIR}/${segmentName(0, "index")}`, 5);
+    log = await openMem(disk, opts);
+    const r = await log.read(40, { maxBytes: 100 });
+    assert.equal(views(r.records)[0]!.baseOffset, 39);
+  });
+
+  await t.step("rolls by time", async () => {
+    let now = 1_000_000;
+    const timed = await PartitionLog.open("/data/timed", {
+      disk,
+      nowMs: () => now,
+      segmentMs: 100,
+      retentionMs: -1,
+    });
+    await timed.append([batch(1)]);
+    now += 50;
+    await timed.append([batch(1)]);
+    assert.equal(timed.segmentCount, 1);
+    now += 60;
+    await timed.append([batch(1)]);
+    assert.equal(timed.segmentCount, 2);
+    await timed.close();
+  });
+  await log.close();
+});
+
+Deno.test("partition log: truncation and retention", async (t) => {
+  const disk = new MemoryDisk();
+  const opts = { segmentBytes: 1_000, indexIntervalBytes: 150 };
+  const log = await openMem(disk, opts);
+  await fill(log, 40);
+
+  await t.step("truncateSuffix inside a segment and across segments", async () => {
+    assert.equal(await log.truncateSuffix(100), 99); // 100 is inside batch [99, 101]
+    assert.equal(log.logEndOffset, 99);
+    const segs = log.segmentCount;
+    assert.equal(await log.truncateSuffix(30), 30);
+    assert.ok(log.segmentCount < segs);
+    const r = await log.append([batch(2)]);
+    assert.equal(r.baseOffset, 30);
+    const back = await log.read(27, { maxBytes: 10_000 });
+    assert.deepEqual(views(back.records).map((v) => v.baseOffset), [27, 30]);
+  });
+
+  await t.step("truncateSuffix survives a crash and reopen", async () => {
+    disk.crash();
+    const again = await openMem(disk, opts);
+    assert.equal(again.logEndOffset, 32);
+    await again.close();
+    await log.close().catch(() => {}); // its handles died in the crash
+  });
+
+  const log2 = await openMem(new MemoryDisk(), opts);
+  await fill(log2, 40);
+  await t.step("truncatePrefix moves the start and deletes whole segments below it", async () => {
+    const before = log2.segmentCount;
+    await log2.truncatePrefix(50);
+    assert.equal(log2.logStartOffset, 50);
+    assert.ok(log2.segmentCount < before);
+    await assert.rejects(log2.read(49, { maxBytes: 100 }), OffsetOutOfRangeError);
+    const r = await log2.read(50, { maxBytes: 100 });
+    assert.equal(views(r.records)[0]!.baseOffset, 48); // the batch holding 50
+  });
+
+  await t.step("truncatePrefix past the end restarts the log there", async () => {
+    await log2.truncatePrefix(500);
+    assert.equal(log2.logStartOffset, 500);
+    assert.equal(log2.logEndOffset, 500);
+    assert.equal(log2.segmentCount, 1);
+    assert.equal((await log2.append([batch(1)])).baseOffset, 500);
+  });
+  await log2.close();
+
+  await t.step(
+    "retention by size keeps at most retentionBytes plus the active segment",
+    async () => {
+      const l = await openMem(new MemoryDisk(), { ...opts, retentionBytes: 2_500 });
+      await fill(l, 40);
+      const deleted = await l.enforceRetention();
+      assert.ok(deleted > 0);
+      assert.ok(l.sizeBytes < 2_500 + 1_000);
+      assert.ok(l.logStartOffset > 0);
+      assert.equal((await l.read(l.logStartOffset, { maxBytes: 100 })).batchCount, 1);
+      await l.close();
+    },
+  );
+
+  await t.step("retention by time deletes sealed segments whose newest record is old", async () => {
+    const now = 100_000;
+    const l = await openMem(new MemoryDisk(), { ...opts, retentionMs: 50_000, nowMs: () => now });
+    await fill(l, 20, 10_000); // old: timestamps around 10 s
+    await fill(l, 20, 90_000); // recent
+    const deleted = await l.enforceRetention();
+    assert.ok(deleted > 0);
+    const first = views((await l.read(l.logStartOffset, { maxBytes: 100 })).records)[0]!;
+    assert.ok(first.maxTimestamp >= 10_000);
+    // Everything old enough is gone except possibly the segment that also holds new batches.
+    assert.ok(l.logStartOffset >= 30, `start ${l.logStartOffset}`);
+    await l.close();
+  });
+  await log.close();
+});
+
+Deno.test("partition log: timestamps for ListOffsets", async (t) => {
+  const log = await openMem(new MemoryDisk(), { segmentBytes: 1_000, indexIntervalBytes: 100 });
+  // Batch i holds timestamps 1000+10i .. 1000+10i+2, except one late, out-of-order batch.
+  await fill(log, 30);
+  await log.append([batch(2, 5_000)]); // offsets 90-91
+  await log.append([batch(2, 1_100)]); // offsets 92-93
+
+  await t.step("offsetForTimestamp finds the first record at or after the time", async () => {
+    assert.deepEqual(await log.offsetForTimestamp(0), { offset: 0, timestampMs: 1_000 });
+    assert.deepEqual(await log.offsetForTimestamp(1_101), { offset: 31, timestampMs: 1_101 });
+    assert.deepEqual(await log.offsetForTimestamp(1_103), { offset: 33, timestampMs: 1_110 });
+    assert.deepEqual(await log.offsetForTimestamp(1_300), { offset: 90, timestampMs: 5_000 });
+    assert.equal(await log.offsetForTimestamp(6_000), null);
+  });
+
+  await t.step("maxTimestamp names the record holding the largest timestamp", async () => {
+    assert.deepEqual(await log.maxTimestamp(), { offset: 91, timestampMs: 5_001 });
+  });
+  await log.close();
+});
+
+Deno.test("partition log: durability and group commit", async (t) => {
+  await t.step("every acknowledged append survives a crash", async () => {
+    const disk = new MemoryDisk();
+    const log = await openMem(disk);
+    await fill(log, 10);
+    disk.crash();
+    const again = await openMem(disk);
+    assert.equal(again.logEndOffset, 30);
+    await again.close();
+  });
+
+  await t.step("concurrent appends share fdatasyncs", async () => {
+    const disk = new MemoryDisk({ syncDelayMs: 5 });
+    const log = await openMem(disk);
+    const results = await Promise.all(Array.from({ length: 16 }, () => log.append([batch(1)])));
+    assert.deepEqual(results.map((r) => r.baseOffset).sort((a, b) => a - b), [...Array(16).keys()]);
+    assert.ok(log.syncCount >= 1 && log.syncCount <= 3, `syncs ${log.syncCount}`);
+    disk.crash();
+    const again = await openMem(disk);
+    assert.equal(again.logEndOffset, 16);
+    await again.close();
+  });
+
+  await t.step("ackBeforeSync answers before the sync and can lose acknowledged data", async () => {
+    const disk = new MemoryDisk({ syncDelayMs: 20 });
+    const log = await openMem(disk, { ackBeforeSync: true });
+    const r = await log.append([batch(1)]);
+    assert.equal(r.baseOffset, 0);
+    disk.crash(); // the sync had not finished
+    const again = await openMem(disk);
+    assert.equal(again.logEndOffset, 0);
+    await again.close();
+    await new Promise((res) => setTimeout(res, 30)); // let the orphaned sync settle
+  });
+
+  await t.step("pending bytes are bounded", async () => {
+    const disk = new MemoryDisk({ syncDelayMs: 5 });
+    const b = batch(1);
+    const log = await openMem(disk, { maxPendingBytes: b.length * 2 });
+    const first = [log.append([batch(1)]), log.append([batch(1)])];
+    await assert.rejects(log.append([batch(1)]), LogFullError);
+    await Promise.all(first);
+    await log.append([batch(1)]);
+    await log.close();
+  });
+
+  await t.step("a failed sync fails the log; reopening recovers", async () => {
+    const disk = new MemoryDisk();
+    const log = await openMem(disk);
+    await fill(log, 2);
+    disk.failNext("sync");
+    await assert.rejects(log.append([batch(1)]), LogFailedError);
+    await assert.rejects(log.append([batch(1)]), LogFailedError);
+    await log.close();
+    disk.crash();
+    const again = await openMem(disk);
+    assert.equal(again.logEndOffset, 6);
+    await again.close();
+  });
+});
+
+Deno.test("partition log: recovery from torn and corrupt tails", async (t) => {
+  const opts = { segmentBytes: 1 << 20, indexIntervalBytes: 100 };
+  /** A log with 12 synced batches and no clean close; returns the batch end positions. */
+  async function crashed(): Promise<{ disk: MemoryDisk; ends: number[] }> {
+    const disk = new MemoryDisk();
+    const log = await openMem(disk, opts);
+    const ends: number[] = [];
+    let pos = 0;
+    for (const n of [1, 2, 3, 1, 5, 2, 1, 4, 2, 3, 1, 2]) {
+      const b = batch(n);
+      await log.append([b]);
+      pos += b.length;
+      ends.push(pos);
+    }
+    disk.crash(); // no clean close: the checkpoint still says "scan everything"
+    return { disk, ends };
+  }
+  const path = `${DIR}/${segmentName(0, "log")}`;
+  const counts = [1, 2, 3, 1, 5, 2, 1, 4, 2, 3, 1, 2];
+  const offsetAfter = (k: number) => counts.slice(0, k).reduce((a, b) => a + b, 0);
+
+  await t.step("a cut at every byte keeps exactly the whole batches before it", async () => {
+    const { disk, ends } = await crashed();
+    const full = disk.contents(path);
+    for (let cut = 0; cut <= full.length; cut += 3) {
+      const d = new MemoryDisk();
+      const f = await d.open(path, { create: true });
+      await f.write(0, full.subarray(0, cut));
+      await f.sync();
+      f.close();
+      const log = await openMem(d, opts);
+      const whole = ends.filter((e) => e <= cut).length;
+      assert.equal(log.logEndOffset, offsetAfter(whole), `cut ${cut}`);
+      assert.equal(log.sizeBytes, ends[whole - 1] ?? 0);
+      if (whole > 0) assert.equal((await log.read(0, { maxBytes: 1 << 20 })).batchCount, whole);
+      const next = await log.append([batch(1)]);
+      assert.equal(next.baseOffset, offsetAfter(whole));
+      await log.close();
+    }
+  });
+
+  await t.step("a flipped byte anywhere cuts the log at the batch holding it", async () => {
+    const { disk, ends } = await crashed();
+    const full = disk.contents(path);
+    for (let pos = 0; pos < full.length; pos += 11) {
+      const d = new MemoryDisk();
+      const f = await d.open(path, { create: true });
+      const bad = full.slice();
+      bad[pos]! ^= 0x5a;
+      await f.write(0, bad);
+      await f.sync();
+      f.close();
+      const log = await openMem(d, opts);
+      const hit = ends.findIndex((e) => pos < e);
+      // partitionLeaderEpoch (bytes 12-15) is outside the CRC by design; any other flip is caught
+      // by the CRC, the framing, or the offset sequence.
+      const inBatch = pos - (ends[hit - 1] ?? 0);
+      const want = inBatch >= 12 && inBatch < 16 ? offsetAfter(ends.length) : offsetAfter(hit);
+      assert.equal(log.logEndOffset, want, `pos ${pos}`);
+      await log.close();
+    }
+  });
+
+  await t.step("a torn last write loses only that batch", async () => {
+    const disk = new MemoryDisk();
+    const log = await openMem(disk, { ...opts, ackBeforeSync: true });
+    await log.append([batch(2)]);
+    await log.flush();
+    await log.append([batch(3)]);
+    disk.tearLastWrite(path, 40);
+    disk.crash();
+    const again = await openMem(disk, opts);
+    assert.equal(again.logEndOffset, 2);
+    await again.close();
+    await log.close().catch(() => {});
+  });
+
+  await t.step("a corrupt batch read back is refused, never served", async () => {
+    const disk = new MemoryDisk();
+    const log = await openMem(disk, opts);
+    await fill(log, 3);
+    const b0 = batch(3).length;
+    disk.corrupt(path, b0 + 70);
+    await assert.rejects(log.read(3, { maxBytes: 1 << 20 }), CorruptBatchError);
+    const ok = await log.read(0, { maxBytes: b0 });
+    assert.equal(ok.batchCount, 1);
+    await log.close();
+  });
+});
+
+Deno.test("partition log: producer state is kept and rebuilt", async () => {
+  const disk = new MemoryDisk();
+  let log = await openMem(disk);
+  const p = { producerId: 77n, producerEpoch: 2 };
+  await log.append([batch(3, 0, { ...p, baseSequence: 0 })]);
+  await log.append([batch(2, 0, { ...p, baseSequence: 3 })]);
+  const dup = new BatchView(batch(2, 0, { ...p, baseSequence: 3 }));
+  assert.deepEqual(log.producers.check(dup), { kind: "duplicate", firstOffset: 3, lastOffset: 4 });
+  disk.crash();
+  log = await openMem(disk);
+  assert.deepEqual(log.producers.check(dup), { kind: "duplicate", firstOffset: 3, lastOffset: 4 });
+  const next = new BatchView(batch(1, 0, { ...p, baseSequence: 5 }));
+  assert.deepEqual(log.producers.check(next), { kind: "inSequence" });
+  await log.truncateSuffix(3);
+  assert.deepEqual(log.producers.check(dup), { kind: "inSequence" });
+  await log.close();
+});
+
+Deno.test("partition log: producer sequences checked inside the serialized write", async (t) => {
+  const disk = new MemoryDisk({ syncDelayMs: 5 });
+  const log = await openMem(disk);
+  const idem = (n: number, baseSequence: number) =>
+    views(batch(n, 1_000, { producerId: 7n, producerEpoch: 0, baseSequence }));
+  await t.step("pipelined in-sequence batches are all accepted in order", async () => {
+    const results = await Promise.all([
+      log.append(idem(2, 0), { checkProducers: true }),
+      log.append(idem(3, 2), { checkProducers: true }),
+      log.append(idem(1, 5), { checkProducers: true }),
+    ]);
+    assert.deepEqual(results.map((r) => r.baseOffset), [0, 2, 5]);
+  });
+  await t.step(
+    "a retried batch is a duplicate with its original offsets, not rewritten",
+    async () => {
+      const again = await log.append(idem(3, 2), { checkProducers: true });
+      assert.deepEqual(again, {
+        baseOffset: 2,
+        lastOffset: 4,
+        logAppendTimeMs: -1,
+        duplicate: true,
+      });
+      assert.equal(log.logEndOffset, 6);
+    },
+  );
+  await t.step("a gap and an old epoch are refused with their Kafka codes", async () => {
+    await assert.rejects(
+      log.append(idem(1, 9), { checkProducers: true }),
+      (e) => e instanceof ProducerSequenceError && e.code === 45,
+    );
+    await log.append(
+      views(batch(1, 1_000, { producerId: 7n, producerEpoch: 1, baseSequence: 0 })),
+      {
+        checkProducers: true,
+      },
+    );
+    await assert.rejects(
+      log.append(idem(1, 6), { checkProducers: true }),
+      (e) => e instanceof ProducerSequenceError && e.code === 47,
+    );
+    assert.equal(log.logEndOffset, 7);
+  });
+  await log.close();
+});

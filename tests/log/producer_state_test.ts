@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { lastSequence, type ProducerBatch, ProducerStateTable } from "../../src/log/mod.ts";
+
+function b(seq: number, count: number, epoch = 0, producerId = 1n): ProducerBatch {
+  return {
+    producerId,
+    producerEpoch: epoch,
+    baseSequence: seq,
+    lastOffsetDelta: count - 1,
+    isControl: false,
+  };
+}
+
+Deno.test("producer state", async (t) => {
+  await t.step("non-idempotent and control batches are not tracked", () => {
+    const p = new ProducerStateTable();
+    assert.deepEqual(p.check(b(-1, 1, 0, -1n)), { kind: "notIdempotent" });
+    assert.deepEqual(p.check({ ...b(0, 1), isControl: true }), { kind: "notIdempotent" });
+    p.record(b(-1, 1, 0, -1n), 0);
+    assert.equal(p.size, 0);
+  });
+
+  await t.step("in sequence, duplicates of the last five, out of order", () => {
+    const p = new ProducerStateTable();
+    assert.deepEqual(p.check(b(0, 2)), { kind: "inSequence" });
+    let offset = 100;
+    for (let seq = 0; seq < 14; seq += 2) {
+      assert.deepEqual(p.check(b(seq, 2)), { kind: "inSequence" }, `seq ${seq}`);
+      p.record(b(seq, 2), offset);
+      offset += 2;
+    }
+    assert.equal(p.get(1n)!.batches.length, 5);
+    assert.deepEqual(p.check(b(12, 2)), { kind: "duplicate", firstOffset: 112, lastOffset: 113 });
+    assert.deepEqual(p.check(b(4, 2)), { kind: "duplicate", firstOffset: 104, lastOffset: 105 });
+    // Older than the last five: no longer recognised, so out of order.
+    assert.deepEqual(p.check(b(2, 2)), { kind: "outOfOrder", code: 45, expectedSeq: 14 });
+    assert.deepEqual(p.check(b(15, 1)), { kind: "outOfOrder", code: 45, expectedSeq: 14 });
+    assert.deepEqual(p.check(b(14, 3)), { kind: "inSequence" });
+  });
+
+  await t.step("epochs fence older producers; a new epoch starts at sequence 0", () => {
+    const p = new ProducerStateTable();
+    p.record(b(0, 3, 5), 0);
+    assert.deepEqual(p.check(b(3, 1, 4)), { kind: "fenced", code: 47, currentEpoch: 5 });
+    assert.deepEqual(p.check(b(7, 1, 6)), { kind: "outOfOrder", code: 45, expectedSeq: 0 });
+    assert.deepEqual(p.check(b(0, 1, 6)), { kind: "inSequence" });
+    p.record(b(0, 1, 6), 3);
+    assert.deepEqual(p.get(1n), {
+      epoch: 6,
+      batches: [{ firstSeq: 0, lastSeq: 0, firstOffset: 3, lastOffset: 3 }],
+    });
+  });
+
+  await t.step("an unknown producer may start at any sequence (KIP-360)", () => {
+    assert.deepEqual(new ProducerStateTable().check(b(41, 1)), { kind: "inSequence" });
+  });
+
+  await t.step("sequences wrap at 2^31-1", () => {
+    assert.equal(lastSequence(0x7ffffffe, 3), 1);
+    const p = new ProducerStateTable();
+    p.record(b(0x7ffffffe, 2), 0);
+    assert.deepEqual(p.check(b(0, 1)), { kind: "inSequence" });
+    assert.deepEqual(p.check(b(1, 1)), { kind: "outOfOrder", code: 45, expectedSeq: 0 });
+  });
+
+  await t.step("bounded: the least recently active producer is evicted; log start expiry", () => {
+    const p = new ProducerStateTable(3);
+    p.record(b(0, 1, 0, 1n), 0);
+    p.record(b(0, 1, 0, 2n), 1);
+    p.record(b(0, 1, 0, 3n), 2);
+    p.record(b(1, 1, 0, 1n), 3); // 1 is active again
+    p.record(b(0, 1, 0, 4n), 4);
+    assert.equal(p.size, 3);
+    assert.equal(p.get(2n), undefined);
+    p.removeBefore(4);
+    assert.deepEqual([1n, 3n, 4n].map((id) => p.get(id) !== undefined), [false, false, true]);
+  });
+});
