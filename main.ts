@@ -1,8 +1,128 @@
 /**
- * Chronik's entry point: parse the command line, build the node, run it, shut it down.
+ * Chronik's entry point: parse the command line, build the config, set up logging and metrics,
+ * start the node, the admin API and the Kafka listener; on SIGTERM/SIGINT stop accepting, finish
+ * in-flight requests, close the node and exit 0.
+ *
+ * Exit codes: 0 after a clean shutdown (or `version`, `--help`), 2 for a refused command line or
+ * configuration (the message names the key and the value), 1 for a failure to start (e.g. a port
+ * in use). A second signal during shutdown exits 1 at once.
+ *
+ * Permissions: `--allow-net --allow-read --allow-write --allow-env`.
  *
  * @module
  */
+import denoJson from "./deno.json" with { type: "json" };
+import { type AdminServer, startAdminServer } from "./src/admin/mod.ts";
+import { parseCommandLine } from "./src/cli/mod.ts";
+import { ConfigError, loadConfig } from "./src/config/mod.ts";
+import { type KafkaServer, startKafkaServer } from "./src/kafka/server/mod.ts";
+import { type Node, startNode } from "./src/node.ts";
+import { logger, Metrics, setupLogging, teardownLogging } from "./src/observability/mod.ts";
+
+/** The version printed by `chronik version` and labelled on `chronik_build_info`. */
+export const VERSION: string = denoJson.version;
+
+const SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
+
+/** Runs Chronik with `args`; resolves to the exit code. */
+export async function main(args: readonly string[]): Promise<number> {
+  const command = parseCommandLine(args);
+  if (command.kind === "exit") return command.code;
+  if (command.kind === "version") {
+    console.log(`chronik ${VERSION}`);
+    return 0;
+  }
+  let config;
+  try {
+    config = await loadConfig(command);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`chronik: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  await setupLogging({ level: config.logLevel, format: config.logFormat });
+  const log = logger("main");
+  const metrics = new Metrics({ version: VERSION, nodeId: config.nodeId });
+  let node: Node | undefined;
+  let server: KafkaServer | undefined;
+  let admin: AdminServer | undefined;
+  try {
+    node = await startNode(config, { metrics });
+    const started = node;
+    const kafka = startKafkaServer({
+      hostname: config.bindAddr,
+      port: config.kafkaPort,
+      limits: config.server,
+      handler: node.handler,
+      probe: metrics.server,
+    });
+    server = kafka;
+    if (config.adminPort !== 0) {
+      admin = startAdminServer({
+        hostname: config.bindAddr,
+        port: config.adminPort,
+        metrics: () => metrics.text(),
+        metricsContentType: metrics.contentType,
+        health: () => ({
+          ...started.health(),
+          version: VERSION,
+          connections: kafka.stats().connections,
+          eventLoopLagMaxMs: metrics.eventLoop?.maxLagMs ?? 0,
+        }),
+      });
+    }
+    log.info(
+      "chronik {version} node {nodeId} listening: kafka {host}:{port}, admin {admin}, data {dataDir}",
+      {
+        version: VERSION,
+        nodeId: config.nodeId,
+        host: kafka.hostname,
+        port: kafka.port,
+        admin: admin === undefined ? "off" : admin.port,
+        dataDir: config.dataDir,
+      },
+    );
+    const signal = await waitForSignal(log);
+    log.info("{signal}: stopping; finishing in-flight requests", { signal });
+    // Order: no new requests, answer what was read, then the broker, then the admin API.
+    await kafka.close();
+    await started.close();
+    await admin?.close();
+    log.info("stopped");
+    return 0;
+  } catch (error) {
+    log.fatal("cannot run: {error}", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    await server?.close();
+    await node?.close();
+    await admin?.close();
+    return 1;
+  } finally {
+    metrics.close();
+    await teardownLogging();
+  }
+}
+
+/** Settles on the first SIGTERM/SIGINT; a second one exits 1 at once. */
+function waitForSignal(log: ReturnType<typeof logger>): Promise<Deno.Signal> {
+  return new Promise((resolve) => {
+    let received = false;
+    for (const signal of SIGNALS) {
+      Deno.addSignalListener(signal, () => {
+        if (received) {
+          log.warning("{signal} again: exiting without finishing", { signal });
+          Deno.exit(1);
+        }
+        received = true;
+        resolve(signal);
+      });
+    }
+  });
+}
+
 if (import.meta.main) {
-  console.log("chronik: not yet wired");
+  Deno.exit(await main(Deno.args));
 }

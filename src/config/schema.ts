@@ -1,0 +1,331 @@
+/**
+ * The one table of settings. Every other name derives from an entry's `key`:
+ * the TOML key is the key itself (dotted keys and nested tables both work), the environment
+ * variable is `CHRONIK_` + the key upper-cased with dots as underscores, and the flag (only for
+ * entries marked `flag`) is `--` + the key with dots as dashes. `docs/configuration.md` is
+ * rendered from this table by {@link renderConfigurationDoc}.
+ */
+
+/** The value types a setting may have. */
+export type SettingType = "int" | "string" | "bool" | "enum";
+
+/** A setting's parsed value. */
+export type SettingValue = number | string | boolean;
+
+/** One row of the settings table. */
+export interface Setting {
+  /** Dotted key, as written in the TOML file. */
+  readonly key: string;
+  /** Dotted path of the field in {@link Config} that receives the value. */
+  readonly field: string;
+  readonly type: SettingType;
+  readonly default: SettingValue;
+  /** For `enum`: the accepted values. */
+  readonly values?: readonly string[];
+  /** Inclusive bounds for `int`. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Extra check on the parsed value; returns a description of what is expected, or null. */
+  readonly check?: (value: SettingValue) => string | null;
+  /** Whether the CLI has a global flag for this setting. */
+  readonly flag?: boolean;
+  readonly doc: string;
+}
+
+/** Log levels accepted by `log.level` (LogTape's names). */
+export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+/** A log level name. */
+export type LogLevelName = typeof LOG_LEVELS[number];
+/** Output formats accepted by `log.format`. */
+export const LOG_FORMATS = ["text", "json"] as const;
+/** A log format name. */
+export type LogFormatName = typeof LOG_FORMATS[number];
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const MAX_INT32 = 2 ** 31 - 1;
+
+function hostCheck(value: SettingValue): string | null {
+  const text = String(value);
+  if (text === "") return null;
+  return /^[A-Za-z0-9.:_-]+$/.test(text) ? null : "a host name or IP address";
+}
+
+function nonEmpty(value: SettingValue): string | null {
+  return String(value).trim() === "" ? "a non-empty path" : null;
+}
+
+/** The settings table. Order is the order of the generated documentation. */
+export const SETTINGS: readonly Setting[] = [
+  // Node
+  {
+    key: "node.id",
+    field: "nodeId",
+    type: "int",
+    default: 1,
+    min: 0,
+    max: MAX_INT32,
+    flag: true,
+    doc: "This node's broker id, unique in a cluster.",
+  },
+  {
+    key: "kafka.port",
+    field: "kafkaPort",
+    type: "int",
+    default: 9092,
+    min: 0,
+    max: 65535,
+    flag: true,
+    doc: "TCP port of the Kafka listener (0 = any free port, for tests).",
+  },
+  {
+    key: "bind.addr",
+    field: "bindAddr",
+    type: "string",
+    default: "127.0.0.1",
+    check: hostCheck,
+    flag: true,
+    doc: "Address the Kafka and admin listeners bind to. Loopback by default; use 0.0.0.0 to " +
+      "serve other hosts (then set advertised.addr).",
+  },
+  {
+    key: "advertised.addr",
+    field: "advertisedAddr",
+    type: "string",
+    default: "",
+    check: hostCheck,
+    flag: true,
+    doc: "Host name clients are told to connect to (Metadata). Empty = bind.addr; required " +
+      "when bind.addr is a wildcard address.",
+  },
+  {
+    key: "data.dir",
+    field: "dataDir",
+    type: "string",
+    default: "./chronik-data",
+    check: nonEmpty,
+    flag: true,
+    doc: "Directory holding this node's partition logs and metadata.",
+  },
+  {
+    key: "admin.port",
+    field: "adminPort",
+    type: "int",
+    default: 9644,
+    min: 0,
+    max: 65535,
+    flag: true,
+    doc: "TCP port of the HTTP admin API (/metrics, /health). 0 = off.",
+  },
+  {
+    key: "log.level",
+    field: "logLevel",
+    type: "enum",
+    default: "info",
+    values: LOG_LEVELS,
+    flag: true,
+    doc: "Lowest level of diagnostic log lines written to stderr.",
+  },
+  {
+    key: "log.format",
+    field: "logFormat",
+    type: "enum",
+    default: "text",
+    values: LOG_FORMATS,
+    flag: true,
+    doc: "Diagnostic log format: text lines, or JSON lines.",
+  },
+  // Kafka server bounds
+  {
+    key: "server.max.frame.bytes",
+    field: "server.maxFrameBytes",
+    type: "int",
+    default: 100 * MIB,
+    min: 1024,
+    max: MAX_INT32,
+    doc: "Largest request frame accepted; a connection announcing a larger (or negative) size " +
+      "is closed before anything is allocated.",
+  },
+  {
+    key: "server.max.connections",
+    field: "server.maxConnections",
+    type: "int",
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    doc: "Open Kafka connections allowed at once; extra connections are closed on accept.",
+  },
+  {
+    key: "server.max.inflight.bytes.per.connection",
+    field: "server.maxInflightBytesPerConnection",
+    type: "int",
+    default: 200 * MIB,
+    min: 1024,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Request and queued response bytes one connection may hold; above it the server stops " +
+      "reading that socket. Must be at least server.max.frame.bytes.",
+  },
+  {
+    key: "server.max.inflight.bytes",
+    field: "server.maxInflightBytesTotal",
+    type: "int",
+    default: 1 * GIB,
+    min: 1024,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Request and queued response bytes all connections together may hold; above it the " +
+      "server stops reading new requests. Must be at least the per-connection bound.",
+  },
+  {
+    key: "server.max.queued.requests.per.connection",
+    field: "server.maxQueuedRequestsPerConnection",
+    type: "int",
+    default: 256,
+    min: 1,
+    max: 1_000_000,
+    doc: "Pipelined requests one connection may have unanswered; above it the server stops " +
+      "reading that socket.",
+  },
+  {
+    key: "server.idle.timeout.ms",
+    field: "server.idleTimeoutMs",
+    type: "int",
+    default: 600_000,
+    min: 10,
+    max: MAX_INT32,
+    doc: "A connection with nothing in flight that completes no request for this long is " +
+      "closed. Partial frames do not count as activity (slow-loris protection).",
+  },
+  {
+    key: "server.shutdown.grace.ms",
+    field: "server.shutdownGraceMs",
+    type: "int",
+    default: 30_000,
+    min: 0,
+    max: MAX_INT32,
+    doc: "On SIGTERM/SIGINT, how long in-flight requests may take to finish before their " +
+      "connections are closed anyway.",
+  },
+  // Broker defaults for topics (Kafka's names)
+  {
+    key: "num.partitions",
+    field: "broker.numPartitions",
+    type: "int",
+    default: 1,
+    min: 1,
+    max: 100_000,
+    doc: "Partitions of an auto-created topic or a CreateTopics request that gives -1.",
+  },
+  {
+    key: "default.replication.factor",
+    field: "broker.defaultReplicationFactor",
+    type: "int",
+    default: 1,
+    min: 1,
+    max: 32_767,
+    doc: "Replication factor of a topic created without one.",
+  },
+  {
+    key: "auto.create.topics.enable",
+    field: "broker.autoCreateTopicsEnable",
+    type: "bool",
+    default: true,
+    doc: "Create a topic when a client asks Metadata for one that does not exist.",
+  },
+  {
+    key: "log.retention.ms",
+    field: "broker.logRetentionMs",
+    type: "int",
+    default: 7 * 24 * 3600 * 1000,
+    min: -1,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Default age after which closed segments are deleted. -1 = keep forever.",
+  },
+  {
+    key: "log.retention.bytes",
+    field: "broker.logRetentionBytes",
+    type: "int",
+    default: -1,
+    min: -1,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Default size per partition above which the oldest segments are deleted. -1 = no limit.",
+  },
+  {
+    key: "log.segment.bytes",
+    field: "broker.logSegmentBytes",
+    type: "int",
+    default: 1 * GIB,
+    min: 14,
+    max: MAX_INT32,
+    doc: "Size at which a partition's active segment is rolled.",
+  },
+  {
+    key: "log.roll.ms",
+    field: "broker.logRollMs",
+    type: "int",
+    default: 7 * 24 * 3600 * 1000,
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Age at which a partition's active segment is rolled even if not full.",
+  },
+  {
+    key: "message.max.bytes",
+    field: "broker.messageMaxBytes",
+    type: "int",
+    default: 1_048_588,
+    min: 0,
+    max: MAX_INT32,
+    doc: "Largest record batch accepted by Produce (after compression). Must not exceed " +
+      "server.max.frame.bytes.",
+  },
+  {
+    key: "log.flush.ack.before.sync",
+    field: "broker.logFlushAckBeforeSync",
+    type: "bool",
+    default: false,
+    doc: "Acknowledge acks=all writes once a majority has appended them, before fdatasync. " +
+      "Faster; a simultaneous power loss of a majority may lose acknowledged data.",
+  },
+  {
+    key: "min.insync.replicas",
+    field: "broker.minInsyncReplicas",
+    type: "int",
+    default: 1,
+    min: 1,
+    max: 32_767,
+    doc: "Replicas that must be in sync for an acks=all produce to be accepted.",
+  },
+  // Fetch bounds
+  {
+    key: "fetch.max.bytes",
+    field: "fetch.maxBytes",
+    type: "int",
+    default: 55 * MIB,
+    min: 1024,
+    max: MAX_INT32,
+    doc: "Upper bound on the bytes of one Fetch response, whatever the client asks.",
+  },
+  {
+    key: "fetch.max.wait.ms",
+    field: "fetch.maxWaitMs",
+    type: "int",
+    default: 30_000,
+    min: 0,
+    max: MAX_INT32,
+    doc: "Upper bound on a Fetch's long-poll wait (the client's max_wait_ms is capped to it).",
+  },
+];
+
+/** Environment variable name of a setting: `log.level` → `CHRONIK_LOG_LEVEL`. */
+export function envName(key: string): string {
+  return "CHRONIK_" + key.toUpperCase().replaceAll(".", "_");
+}
+
+/** Long flag name of a setting, without dashes: `log.level` → `log-level`. */
+export function flagName(key: string): string {
+  return key.replaceAll(".", "-");
+}
+
+/** The setting with this key, if any. */
+export function findSetting(key: string): Setting | undefined {
+  return SETTINGS.find((s) => s.key === key);
+}

@@ -1,0 +1,407 @@
+/**
+ * One client connection: a read loop that frames requests and hands them to the handler
+ * (pipelined), and a write loop that answers them strictly in request order.
+ */
+import type { Logger } from "@logtape/logtape";
+import type { CloseReason, ServerProbe } from "../../observability/metrics.ts";
+import type { ByteBudget } from "./_budget.ts";
+import { FrameReader, type ReadableSocket, TruncatedError } from "./_reader.ts";
+import {
+  CloseConnection,
+  type HandlerResult,
+  MIN_FRAME_BYTES,
+  type RequestContext,
+  type RequestHandler,
+  type ServerLimits,
+} from "./types.ts";
+
+/** The socket surface a connection uses (a `Deno.Conn` fits). */
+export interface ClientSocket extends ReadableSocket {
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** Shared by every connection of one server. */
+export interface ConnectionEnv {
+  readonly limits: ServerLimits;
+  readonly handler: RequestHandler;
+  readonly probe: ServerProbe;
+  readonly budget: ByteBudget;
+  readonly log: Logger;
+  readonly readBufferBytes: number;
+}
+
+type Outcome =
+  | { readonly kind: "answer"; readonly bytes: Uint8Array }
+  | { readonly kind: "none" }
+  | { readonly kind: "close"; readonly reason: string }
+  | { readonly kind: "failed"; readonly error: unknown };
+
+/** One pipelined request, from frame read to response written. */
+interface Slot {
+  readonly context: RequestContext;
+  /** Bytes this slot holds against both budgets: the request, then also the response. */
+  heldBytes: number;
+  readonly outcome: Promise<Outcome>;
+}
+
+/** Responses up to this size are written with their size prefix in one write. */
+const COALESCE_MAX_BYTES = 64 * 1024;
+
+export class Connection {
+  readonly id: number;
+  readonly remoteAddr: string;
+  /** `performance.now()` of the last complete request or response; partial frames don't count. */
+  lastActivityMs = performance.now();
+
+  readonly #socket: ClientSocket;
+  readonly #env: ConnectionEnv;
+  readonly #reader: FrameReader;
+  /** Unanswered requests in request order; the head is the next response to write. */
+  readonly #slots: Slot[] = [];
+  /** Sum of `heldBytes` of this connection's slots, answered or not. */
+  #heldBytes = 0;
+  #closeReason: CloseReason | undefined;
+  #draining = false;
+  #readerDone = false;
+  #wake: () => void = () => {};
+  #changed: Promise<void>;
+  #signalClosed: () => void = () => {};
+  /** Settles on close, so no loop waits on a handler or a peer past it. */
+  readonly #closedSignal: Promise<void>;
+  /** `performance.now()` when the current response write began; undefined when not writing. */
+  #writeStartedMs: number | undefined;
+  #waitingForRoom = false;
+
+  constructor(id: number, socket: ClientSocket, remoteAddr: string, env: ConnectionEnv) {
+    this.id = id;
+    this.remoteAddr = remoteAddr;
+    this.#socket = socket;
+    this.#env = env;
+    this.#reader = new FrameReader(socket, env.readBufferBytes);
+    this.#changed = this.#newChanged();
+    this.#closedSignal = new Promise((resolve) => {
+      this.#signalClosed = resolve;
+    });
+  }
+
+  /**
+   * Whether the idle timeout applies: nothing in flight and no complete request or response for
+   * `idleTimeoutMs`, or one response write stuck (peer not reading) for that long.
+   */
+  isIdle(nowMs: number, idleTimeoutMs: number): boolean {
+    // Held back by our own backpressure: not the client's idleness.
+    if (this.#waitingForRoom) return false;
+    if (this.#writeStartedMs !== undefined) return nowMs - this.#writeStartedMs > idleTimeoutMs;
+    return this.#slots.length === 0 && nowMs - this.lastActivityMs > idleTimeoutMs;
+  }
+
+  get closed(): boolean {
+    return this.#closeReason !== undefined;
+  }
+
+  /** Requests read but not yet answered. */
+  get pendingRequests(): number {
+    return this.#slots.length;
+  }
+
+  get heldBytes(): number {
+    return this.#heldBytes;
+  }
+
+  /** Runs both loops; settles once the socket is closed and both loops have ended. */
+  async run(): Promise<void> {
+    await Promise.all([this.#readLoop(), this.#writeLoop()]);
+    this.close("client");
+  }
+
+  /** Stop reading new requests; close once every read request has been answered. */
+  drain(): void {
+    this.#draining = true;
+    if (this.#slots.length === 0) this.close("shutdown");
+    this.#notify();
+  }
+
+  /** Closes the socket now; requests still in the handler release their bytes when they settle. */
+  close(reason: CloseReason): void {
+    if (this.#closeReason !== undefined) return;
+    this.#closeReason = reason;
+    try {
+      this.#socket.close();
+    } catch {
+      // Already closed by the peer or the runtime.
+    }
+    for (const slot of this.#slots.splice(0)) {
+      void slot.outcome.then(() => this.#release(slot));
+    }
+    this.#env.probe.connectionClosed(reason);
+    this.#signalClosed();
+    this.#notify();
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      while (!this.closed && !this.#draining) {
+        const size = await this.#reader.readInt32OrEnd();
+        if (size === null || this.closed || this.#draining) break;
+        if (!this.#frameSizeOk(size)) return;
+        if (!(await this.#waitForRoom(size))) break;
+        let frame: Uint8Array;
+        try {
+          frame = await this.#reader.readExact(size);
+        } catch (error) {
+          this.#env.budget.release(size);
+          this.#heldBytes -= size;
+          throw error;
+        }
+        this.#env.probe.bytesIn(size + 4);
+        if (this.closed || this.#draining) {
+          this.#env.budget.release(size);
+          this.#heldBytes -= size;
+          break;
+        }
+        this.#dispatch(frame);
+      }
+    } catch (error) {
+      this.#onReadError(error);
+    } finally {
+      this.#readerDone = true;
+      this.#notify();
+    }
+  }
+
+  #frameSizeOk(size: number): boolean {
+    const max = this.#env.limits.maxFrameBytes;
+    if (size > max || size < 0) {
+      this.#env.log.warn("closing {remote}: frame size {size} outside [0, {max}]", {
+        remote: this.remoteAddr,
+        size,
+        max,
+      });
+      this.close("frame_too_large");
+      return false;
+    }
+    if (size < MIN_FRAME_BYTES) {
+      this.#env.log.warn("closing {remote}: frame of {size} bytes is shorter than a header", {
+        remote: this.remoteAddr,
+        size,
+      });
+      this.close("frame_too_small");
+      return false;
+    }
+    return true;
+  }
+
+  /** Backpressure: waits until both budgets and the queue bound admit a frame of `size`. */
+  async #waitForRoom(size: number): Promise<boolean> {
+    const limits = this.#env.limits;
+    this.#waitingForRoom = true;
+    try {
+      while (!this.closed && !this.#draining) {
+        const roomHere = this.#heldBytes + size <= limits.maxInflightBytesPerConnection &&
+          this.#slots.length < limits.maxQueuedRequestsPerConnection;
+        if (roomHere && this.#env.budget.tryAcquire(size)) {
+          this.#heldBytes += size;
+          return true;
+        }
+        await Promise.race([this.#changed, this.#env.budget.released()]);
+      }
+      return false;
+    } finally {
+      this.#waitingForRoom = false;
+      // The frame body may follow at once; give it a full idle period from here.
+      this.lastActivityMs = performance.now();
+    }
+  }
+
+  #dispatch(frame: Uint8Array): void {
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    const context: RequestContext = {
+      connectionId: this.id,
+      remoteAddr: this.remoteAddr,
+      apiKey: view.getInt16(0),
+      apiVersion: view.getInt16(2),
+      correlationId: view.getInt32(4),
+      receivedAtMs: performance.now(),
+    };
+    this.lastActivityMs = context.receivedAtMs;
+    this.#env.probe.requestStarted(context.apiKey);
+    let result: Promise<HandlerResult>;
+    try {
+      result = Promise.resolve(this.#env.handler.handle(frame, context));
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    const slot: Slot = {
+      context,
+      heldBytes: frame.byteLength,
+      outcome: result.then(
+        (value) => this.#settle(slot, value),
+        (error: unknown): Outcome => {
+          this.#finish(context, true);
+          return { kind: "failed", error };
+        },
+      ),
+    };
+    this.#slots.push(slot);
+    this.#notify();
+  }
+
+  /** Records the handler's result; a response's bytes count against the budgets until written. */
+  #settle(slot: Slot, value: HandlerResult): Outcome {
+    if (value instanceof CloseConnection) {
+      this.#finish(slot.context, false);
+      return { kind: "close", reason: value.reason };
+    }
+    if (value === null) {
+      this.#finish(slot.context, false);
+      return { kind: "none" };
+    }
+    if (!(value instanceof Uint8Array)) {
+      this.#finish(slot.context, true);
+      return { kind: "failed", error: new TypeError(`handler returned ${typeof value}`) };
+    }
+    this.#finish(slot.context, false);
+    if (!this.closed) {
+      slot.heldBytes += value.byteLength;
+      this.#heldBytes += value.byteLength;
+      this.#env.budget.forceAcquire(value.byteLength);
+    }
+    return { kind: "answer", bytes: value };
+  }
+
+  #finish(context: RequestContext, failed: boolean): void {
+    const seconds = (performance.now() - context.receivedAtMs) / 1000;
+    this.#env.probe.requestFinished(context.apiKey, seconds, failed);
+  }
+
+  async #writeLoop(): Promise<void> {
+    while (!this.closed) {
+      const slot = this.#slots[0];
+      if (slot === undefined) {
+        if (this.#readerDone || this.#draining) break;
+        await this.#changed;
+        continue;
+      }
+      const outcome = await Promise.race([slot.outcome, this.#closedSignal]);
+      if (outcome === undefined || this.closed) return;
+      if (outcome.kind === "answer") {
+        this.#writeStartedMs = performance.now();
+        try {
+          await this.#writeFrame(outcome.bytes);
+        } catch (error) {
+          this.#onWriteError(error);
+          return;
+        } finally {
+          this.#writeStartedMs = undefined;
+        }
+      } else if (outcome.kind === "close") {
+        this.#env.log.info("closing {remote}: handler asked ({reason})", {
+          remote: this.remoteAddr,
+          reason: outcome.reason,
+        });
+        this.close("handler");
+        return;
+      } else if (outcome.kind === "failed") {
+        this.#env.log.error(
+          "closing {remote}: handler failed on api {apiKey} v{apiVersion} correlation {correlationId}: {error}",
+          { remote: this.remoteAddr, ...slot.context, error: String(outcome.error) },
+        );
+        this.close("handler");
+        return;
+      }
+      if (this.closed) return;
+      this.#slots.shift();
+      this.#release(slot);
+      this.lastActivityMs = performance.now();
+      if (this.#draining && this.#slots.length === 0) break;
+    }
+    if (this.#draining) this.close("shutdown");
+  }
+
+  async #writeFrame(body: Uint8Array): Promise<void> {
+    const prefix = new Uint8Array(4);
+    new DataView(prefix.buffer).setInt32(0, body.byteLength);
+    if (body.byteLength <= COALESCE_MAX_BYTES) {
+      const whole = new Uint8Array(body.byteLength + 4);
+      whole.set(prefix);
+      whole.set(body, 4);
+      await this.#writeAll(whole);
+    } else {
+      await this.#writeAll(prefix);
+      await this.#writeAll(body);
+    }
+    this.#env.probe.bytesOut(body.byteLength + 4);
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.byteLength) {
+      offset += await this.#socket.write(bytes.subarray(offset));
+    }
+  }
+
+  #release(slot: Slot): void {
+    if (slot.heldBytes === 0) return;
+    this.#heldBytes -= slot.heldBytes;
+    this.#env.budget.release(slot.heldBytes);
+    slot.heldBytes = 0;
+    this.#notify();
+  }
+
+  #onReadError(error: unknown): void {
+    if (this.closed) return;
+    if (error instanceof TruncatedError) {
+      this.#env.log.warn("closing {remote}: truncated frame ({detail})", {
+        remote: this.remoteAddr,
+        detail: error.message,
+      });
+      this.close("truncated");
+    } else if (isDisconnect(error)) {
+      this.#env.log.debug("connection {remote} reset while reading", { remote: this.remoteAddr });
+      this.close("reset");
+    } else {
+      this.#env.log.error("closing {remote}: read failed: {error}", {
+        remote: this.remoteAddr,
+        error: String(error),
+      });
+      this.close("error");
+    }
+  }
+
+  #onWriteError(error: unknown): void {
+    if (this.closed) return;
+    if (isDisconnect(error)) {
+      this.#env.log.debug("connection {remote} reset while writing", { remote: this.remoteAddr });
+      this.close("reset");
+    } else {
+      this.#env.log.error("closing {remote}: write failed: {error}", {
+        remote: this.remoteAddr,
+        error: String(error),
+      });
+      this.close("error");
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#changed = this.#newChanged();
+    wake();
+  }
+
+  #newChanged(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+}
+
+function isDisconnect(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted ||
+    error instanceof Deno.errors.UnexpectedEof;
+}

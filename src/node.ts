@@ -1,0 +1,155 @@
+/**
+ * The broker node behind the Kafka server: `main.ts` calls {@link startNode} and hands
+ * `node.handler` to the TCP server.
+ *
+ * Start-up order: check the data directory belongs to this node id (a node never silently takes
+ * another's identity), open the metadata log, register this broker, open the partitions the
+ * tables assign here, then build the API handlers. `close()` reverses it.
+ *
+ * @module
+ */
+import type { Config } from "./config/mod.ts";
+import { LocalMetaStore } from "./cluster/meta/local_store.ts";
+import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
+import { LocalPartitionRegistry } from "./cluster/partition_registry.ts";
+import { ProducerIdBlocks } from "./cluster/producer_ids.ts";
+import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.ts";
+import type { RequestHandler } from "./kafka/server/mod.ts";
+import { logger, type Metrics } from "./observability/mod.ts";
+
+/** What the node gets from `main.ts`. */
+export interface NodeDeps {
+  readonly metrics: Metrics;
+}
+
+/** A running node. */
+export interface Node {
+  /** Called by the Kafka server for every request frame. */
+  readonly handler: RequestHandler;
+  /** Extra fields for `GET /health`; `ok: false` makes it answer 503. */
+  health(): { readonly ok: boolean; readonly [detail: string]: unknown };
+  /** Stops the broker after the server has finished in-flight requests. */
+  close(): Promise<void>;
+}
+
+/** The data directory holds another node's data, or a different cluster's. */
+export class NodeIdentityError extends Error {
+  override readonly name = "NodeIdentityError";
+}
+
+const IDENTITY_FILE = "meta.properties.json";
+const RETENTION_CHECK_INTERVAL_MS = 300_000;
+
+/** Starts the broker for `config`. */
+export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
+  const log = logger("node");
+  await Deno.mkdir(config.dataDir, { recursive: true });
+  const clusterId = await claimDataDir(config.dataDir, config.nodeId);
+  const { store: meta, replayed, truncatedBytes } = await LocalMetaStore.open(
+    `${config.dataDir}/__meta`,
+  );
+  log.info("metadata: {replayed} commands replayed, {truncated} torn bytes cut", {
+    replayed,
+    truncated: truncatedBytes,
+  });
+  try {
+    const host = config.advertisedAddr;
+    const port = config.kafkaPort;
+    const self = meta.tables.broker(config.nodeId);
+    if (self === undefined || self.host !== host || self.port !== port) {
+      await meta.propose({ type: "registerBroker", nodeId: config.nodeId, host, port, rack: null });
+    }
+    const staticConfigs = staticBrokerConfigs(config);
+    const registry = await LocalPartitionRegistry.open(meta, {
+      dataDir: config.dataDir,
+      nodeId: config.nodeId,
+      brokerDefaults: () => brokerDefaults(meta.tables, staticConfigs, config.nodeId),
+      logOptions: {
+        ackBeforeSync: config.broker.logFlushAckBeforeSync,
+        onSync: (seconds) => deps.metrics.log.fsyncObserved(seconds),
+      },
+      retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,
+    });
+    const broker: BrokerContext = {
+      nodeId: config.nodeId,
+      clusterId,
+      advertisedHost: host,
+      advertisedPort: port,
+      rack: null,
+      settings: {
+        autoCreateTopics: config.broker.autoCreateTopicsEnable,
+        numPartitions: config.broker.numPartitions,
+        defaultReplicationFactor: config.broker.defaultReplicationFactor,
+        fetchMaxBytes: config.fetch.maxBytes,
+        fetchMaxWaitMs: config.fetch.maxWaitMs,
+        brokerConfigs: staticConfigs,
+      },
+      meta,
+      partitions: registry,
+      producerIds: new ProducerIdBlocks(meta, config.nodeId),
+    };
+    const sizeTimer = setInterval(() => {
+      for (const p of registry.all()) {
+        deps.metrics.log.partitionBytes(p.topic, p.index, p.sizeBytes());
+      }
+    }, 10_000);
+    Deno.unrefTimer(sizeTimer);
+    return {
+      handler: createRequestHandler(broker),
+      health: () => ({ ok: true, nodeId: config.nodeId, clusterId }),
+      close: async () => {
+        clearInterval(sizeTimer);
+        await registry.close();
+        await meta.close();
+      },
+    };
+  } catch (e) {
+    await meta.close();
+    throw e;
+  }
+}
+
+/** Kafka-named broker settings, as DescribeConfigs shows them and topic configs default to. */
+function staticBrokerConfigs(config: Config): Record<string, string> {
+  const b = config.broker;
+  return {
+    "num.partitions": String(b.numPartitions),
+    "default.replication.factor": String(b.defaultReplicationFactor),
+    "auto.create.topics.enable": String(b.autoCreateTopicsEnable),
+    "log.retention.ms": String(b.logRetentionMs),
+    "log.retention.bytes": String(b.logRetentionBytes),
+    "log.segment.bytes": String(b.logSegmentBytes),
+    "log.roll.ms": String(b.logRollMs),
+    "message.max.bytes": String(b.messageMaxBytes),
+    "min.insync.replicas": String(b.minInsyncReplicas),
+    "log.cleanup.policy": "delete",
+    "log.message.timestamp.type": "CreateTime",
+    "compression.type": "producer",
+    "fetch.max.bytes": String(config.fetch.maxBytes),
+  };
+}
+
+/**
+ * Binds the data directory to this node id, creating the identity file on first start. Returns
+ * the cluster id. A mismatch is fatal: two nodes must never share an identity (the predecessor
+ * silently defaulted every node to one id).
+ */
+async function claimDataDir(dataDir: string, nodeId: number): Promise<string> {
+  const path = `${dataDir}/${IDENTITY_FILE}`;
+  try {
+    const identity = JSON.parse(await Deno.readTextFile(path));
+    if (identity.nodeId !== nodeId) {
+      throw new NodeIdentityError(
+        `data dir ${dataDir} belongs to node ${identity.nodeId}, not ${nodeId}`,
+      );
+    }
+    return String(identity.clusterId);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const clusterId = crypto.randomUUID().replaceAll("-", "").slice(0, 22);
+  const tmp = `${path}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify({ nodeId, clusterId, version: 1 }));
+  await Deno.rename(tmp, path);
+  return clusterId;
+}

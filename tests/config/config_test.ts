@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { buildConfig, ConfigError, loadConfig, SETTINGS } from "../../src/config/mod.ts";
+
+function refusal(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("config defaults", async (t) => {
+  const config = buildConfig();
+  await t.step("documented defaults", () => {
+    assert.equal(config.kafkaPort, 9092);
+    assert.equal(config.bindAddr, "127.0.0.1");
+    assert.equal(config.advertisedAddr, "127.0.0.1");
+    assert.equal(config.dataDir, "./chronik-data");
+    assert.equal(config.logFormat, "text");
+    assert.equal(config.server.maxFrameBytes, 100 * 1024 * 1024);
+    assert.equal(config.broker.defaultReplicationFactor, 1);
+    assert.equal(config.broker.autoCreateTopicsEnable, true);
+    assert.equal(config.broker.logFlushAckBeforeSync, false);
+  });
+  await t.step("every table row lands on its own typed field", () => {
+    const seen = new Set<string>();
+    for (const s of SETTINGS) {
+      assert.ok(!seen.has(s.field), `field ${s.field} used twice`);
+      seen.add(s.field);
+      let node: unknown = config;
+      for (const part of s.field.split(".")) node = (node as Record<string, unknown>)[part];
+      const expected = s.type === "int" ? "number" : s.type === "bool" ? "boolean" : "string";
+      assert.equal(typeof node, expected, s.key);
+    }
+  });
+  await t.step("frozen, deeply", () => {
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.server));
+    assert.throws(() => {
+      (config.server as { maxFrameBytes: number }).maxFrameBytes = 1;
+    }, TypeError);
+  });
+});
+
+Deno.test("config precedence: flag > env > file > default", async (t) => {
+  const fileText = 'kafka.port = 1001\nadmin.port = 1002\nlog.level = "debug"\n' +
+    "[server]\nmax.connections = 7\n";
+  await t.step("file over default", () => {
+    const c = buildConfig({ fileText });
+    assert.equal(c.kafkaPort, 1001);
+    assert.equal(c.adminPort, 1002);
+    assert.equal(c.logLevel, "debug");
+    assert.equal(c.server.maxConnections, 7);
+    assert.equal(c.nodeId, 1);
+  });
+  await t.step("env over file", () => {
+    const c = buildConfig({
+      fileText,
+      env: { CHRONIK_KAFKA_PORT: "2001", CHRONIK_SERVER_MAX_CONNECTIONS: "8", PATH: "/bin" },
+    });
+    assert.equal(c.kafkaPort, 2001);
+    assert.equal(c.adminPort, 1002);
+    assert.equal(c.server.maxConnections, 8);
+  });
+  await t.step("flag over env", () => {
+    const c = buildConfig({
+      fileText,
+      env: { CHRONIK_KAFKA_PORT: "2001", CHRONIK_LOG_LEVEL: "error" },
+      flags: { "kafka.port": "3001" },
+    });
+    assert.equal(c.kafkaPort, 3001);
+    assert.equal(c.logLevel, "error");
+  });
+  await t.step("dotted keys and nested tables are the same key", () => {
+    const a = buildConfig({ fileText: "log.retention.ms = 5000\n" });
+    const b = buildConfig({ fileText: "[log.retention]\nms = 5000\n" });
+    const c = buildConfig({ fileText: '"log.retention.ms" = 5000\n' });
+    assert.equal(a.broker.logRetentionMs, 5000);
+    assert.equal(b.broker.logRetentionMs, 5000);
+    assert.equal(c.broker.logRetentionMs, 5000);
+  });
+  await t.step("bool from env", () => {
+    const c = buildConfig({ env: { CHRONIK_AUTO_CREATE_TOPICS_ENABLE: "false" } });
+    assert.equal(c.broker.autoCreateTopicsEnable, false);
+  });
+  await t.step("test tooling variables are not settings", () => {
+    const c = buildConfig({ env: { CHRONIK_SKIP_SETUP: "1", CHRONIK_TEST_SEED: "9" } });
+    assert.equal(c.kafkaPort, 9092);
+  });
+});
+
+Deno.test("config refusals name the key and the value", async (t) => {
+  await t.step("unknown file key", () => {
+    const e = refusal(() => buildConfig({ fileText: "kafka.prot = 1\n", fileName: "x.toml" }));
+    assert.equal(e.key, "kafka.prot");
+    assert.match(e.message, /unknown key kafka\.prot in x\.toml/);
+  });
+  await t.step("unknown nested key", () => {
+    const e = refusal(() => buildConfig({ fileText: "[server]\nmax.conections = 1\n" }));
+    assert.equal(e.key, "server.max.conections");
+  });
+  await t.step("unknown CHRONIK_ variable", () => {
+    const e = refusal(() => buildConfig({ env: { CHRONIK_KAFKA_PROT: "1" } }));
+    assert.match(e.message, /CHRONIK_KAFKA_PROT="1"/);
+  });
+  await t.step("non-integer port from a flag", () => {
+    const e = refusal(() => buildConfig({ flags: { "kafka.port": "90x" } }));
+    assert.equal(e.key, "kafka.port");
+    assert.equal(e.value, "90x");
+    assert.match(e.message, /"90x" for kafka\.port \(from --kafka-port\)/);
+  });
+  await t.step("out of range from env", () => {
+    const e = refusal(() => buildConfig({ env: { CHRONIK_KAFKA_PORT: "70000" } }));
+    assert.match(e.message, /70000.*kafka\.port.*CHRONIK_KAFKA_PORT.*\[0, 65535\]/);
+  });
+  await t.step("wrong TOML type", () => {
+    const e = refusal(() => buildConfig({ fileText: 'kafka.port = "9092"\n' }));
+    assert.equal(e.source, "file");
+    const f = refusal(() => buildConfig({ fileText: "data.dir = 5\n" }));
+    assert.equal(f.key, "data.dir");
+    const g = refusal(() => buildConfig({ fileText: "kafka.port = 1.5\n" }));
+    assert.equal(g.key, "kafka.port");
+  });
+  await t.step("bad enum and bool", () => {
+    assert.match(
+      refusal(() => buildConfig({ flags: { "log.format": "xml" } })).message,
+      /text\|json/,
+    );
+    assert.equal(
+      refusal(() => buildConfig({ env: { CHRONIK_LOG_FLUSH_ACK_BEFORE_SYNC: "yes" } })).key,
+      "log.flush.ack.before.sync",
+    );
+  });
+  await t.step("unparseable TOML", () => {
+    const e = refusal(() => buildConfig({ fileText: "kafka.port = = 1\n", fileName: "b.toml" }));
+    assert.match(e.message, /cannot parse b\.toml/);
+  });
+  await t.step("cross-checks", () => {
+    assert.equal(
+      refusal(() =>
+        buildConfig({ env: { CHRONIK_SERVER_MAX_INFLIGHT_BYTES_PER_CONNECTION: "2048" } })
+      ).key,
+      "server.max.inflight.bytes.per.connection",
+    );
+    assert.equal(
+      refusal(() => buildConfig({ flags: { "bind.addr": "0.0.0.0" } })).key,
+      "advertised.addr",
+    );
+    const ok = buildConfig({ flags: { "bind.addr": "0.0.0.0", "advertised.addr": "broker1" } });
+    assert.equal(ok.advertisedAddr, "broker1");
+    assert.equal(
+      refusal(() => buildConfig({ fileText: "min.insync.replicas = 2\n" })).key,
+      "min.insync.replicas",
+    );
+  });
+  await t.step("missing file", async () => {
+    await assert.rejects(
+      () => loadConfig({ configFile: "/nonexistent/chronik.toml" }),
+      (e: unknown) => e instanceof ConfigError && /nonexistent/.test(e.message),
+    );
+  });
+});

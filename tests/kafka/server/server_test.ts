@@ -1,0 +1,353 @@
+import assert from "node:assert/strict";
+import {
+  CloseConnection,
+  type HandlerResult,
+  type RequestContext,
+  startKafkaServer,
+} from "../../../src/kafka/server/mod.ts";
+import { setupLogging, teardownLogging } from "../../../src/observability/mod.ts";
+import {
+  closedByServer,
+  correlationOf,
+  deferred,
+  delay,
+  echo,
+  eventually,
+  readResponse,
+  requestFrame,
+  TEST_LIMITS,
+  writeAll,
+} from "./_helpers.ts";
+
+const HOST = "127.0.0.1";
+
+Deno.test("kafka server: framing and pipelining", async (t) => {
+  await t.step("echoes one request", async () => {
+    const server = startKafkaServer({
+      hostname: HOST,
+      port: 0,
+      limits: TEST_LIMITS,
+      handler: { handle: echo },
+    });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    await writeAll(conn, requestFrame(42, new TextEncoder().encode("hi")));
+    const response = await readResponse(conn);
+    assert.ok(response);
+    assert.equal(correlationOf(response), 42);
+    assert.equal(new TextDecoder().decode(response.subarray(4)), "hi");
+    conn.close();
+    await server.close();
+  });
+
+  await t.step("answers in request order when the handler finishes out of order", async () => {
+    const calls: number[] = [];
+    const handler = {
+      async handle(frame: Uint8Array, ctx: RequestContext): Promise<HandlerResult> {
+        calls.push(ctx.correlationId);
+        // Later requests finish first.
+        await delay(Math.max(0, 40 - ctx.correlationId * 2));
+        return echo(frame, ctx);
+      },
+    };
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    const batch = [];
+    for (let i = 0; i < 20; i++) batch.push(...requestFrame(i));
+    await writeAll(conn, new Uint8Array(batch));
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const response = await readResponse(conn);
+      assert.ok(response);
+      seen.push(correlationOf(response));
+    }
+    assert.deepEqual(seen, [...Array(20).keys()]);
+    assert.deepEqual(calls, [...Array(20).keys()], "handler called in request order");
+    conn.close();
+    await server.close();
+  });
+
+  await t.step("null answers nothing; later answers still in order", async () => {
+    const handler = {
+      handle: (frame: Uint8Array, ctx: RequestContext) =>
+        ctx.correlationId % 2 === 0 ? null : echo(frame, ctx),
+    };
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    for (let i = 0; i < 6; i++) await writeAll(conn, requestFrame(i));
+    const seen = [];
+    for (let i = 0; i < 3; i++) seen.push(correlationOf((await readResponse(conn))!));
+    assert.deepEqual(seen, [1, 3, 5]);
+    conn.close();
+    await server.close();
+  });
+
+  await t.step("CloseConnection and a throwing handler close the connection", async () => {
+    const handler = {
+      handle(frame: Uint8Array, ctx: RequestContext): HandlerResult {
+        if (ctx.apiKey === 1) return new CloseConnection("test");
+        if (ctx.apiKey === 2) throw new Error("boom");
+        return echo(frame, ctx);
+      },
+    };
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+    for (const apiKey of [1, 2]) {
+      const conn = await Deno.connect({ hostname: HOST, port: server.port });
+      await writeAll(conn, requestFrame(7, new Uint8Array(), 18));
+      await writeAll(conn, requestFrame(8, new Uint8Array(), apiKey));
+      assert.equal(correlationOf((await readResponse(conn))!), 7);
+      assert.equal(await readResponse(conn), null);
+      conn.close();
+    }
+    await server.close();
+  });
+
+  await t.step("frame size split across many writes", async () => {
+    const server = startKafkaServer({
+      hostname: HOST,
+      port: 0,
+      limits: TEST_LIMITS,
+      handler: { handle: echo },
+      readBufferBytes: 16,
+    });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    const payload = new Uint8Array(1000).map((_, i) => i & 0xff);
+    const bytes = requestFrame(5, payload);
+    for (let i = 0; i < bytes.length; i += 7) {
+      await writeAll(conn, bytes.subarray(i, i + 7));
+    }
+    const response = await readResponse(conn);
+    assert.ok(response);
+    assert.deepEqual(response.subarray(4), payload);
+    conn.close();
+    await server.close();
+  });
+});
+
+Deno.test("kafka server: limits", async (t) => {
+  await t.step("oversized, negative and short frames close with one log line", async () => {
+    const lines: string[] = [];
+    await setupLogging({ level: "info", format: "text", write: (l) => lines.push(l) });
+    try {
+      const server = startKafkaServer({
+        hostname: HOST,
+        port: 0,
+        limits: TEST_LIMITS,
+        handler: { handle: echo },
+      });
+      for (const size of [TEST_LIMITS.maxFrameBytes + 1, -5, 0x7fffffff, 3]) {
+        const before = lines.length;
+        const conn = await Deno.connect({ hostname: HOST, port: server.port });
+        const prefix = new Uint8Array(4);
+        new DataView(prefix.buffer).setInt32(0, size);
+        await writeAll(conn, prefix);
+        assert.ok(await closedByServer(conn), `size ${size} closes`);
+        conn.close();
+        assert.ok(await eventually(() => lines.length > before));
+        assert.equal(lines.length, before + 1, lines.slice(before).join(""));
+        assert.match(lines[before]!, new RegExp(String(size)));
+      }
+      // A frame of exactly the limit is fine.
+      const conn = await Deno.connect({ hostname: HOST, port: server.port });
+      await writeAll(conn, requestFrame(1, new Uint8Array(TEST_LIMITS.maxFrameBytes - 8)));
+      assert.equal((await readResponse(conn))?.length, TEST_LIMITS.maxFrameBytes - 4);
+      conn.close();
+      await server.close();
+    } finally {
+      await teardownLogging();
+    }
+  });
+
+  await t.step("max connections refuses extra", async () => {
+    const limits = { ...TEST_LIMITS, maxConnections: 2 };
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits, handler: { handle: echo } });
+    const a = await Deno.connect({ hostname: HOST, port: server.port });
+    const b = await Deno.connect({ hostname: HOST, port: server.port });
+    assert.ok(await eventually(() => server.stats().connections === 2));
+    const c = await Deno.connect({ hostname: HOST, port: server.port });
+    assert.ok(await closedByServer(c));
+    c.close();
+    await writeAll(a, requestFrame(1));
+    assert.equal(correlationOf((await readResponse(a))!), 1);
+    b.close();
+    assert.ok(await eventually(() => server.stats().connections === 1));
+    const d = await Deno.connect({ hostname: HOST, port: server.port });
+    await writeAll(d, requestFrame(2));
+    assert.equal(correlationOf((await readResponse(d))!), 2);
+    a.close();
+    d.close();
+    await server.close();
+  });
+
+  await t.step("backpressure: stops reading at the per-connection byte bound", async () => {
+    const gate = deferred<void>();
+    let called = 0;
+    const handler = {
+      async handle(frame: Uint8Array, ctx: RequestContext): Promise<HandlerResult> {
+        called++;
+        await gate.promise;
+        return echo(frame, ctx);
+      },
+    };
+    // 10 KiB frames, room for 4 per connection.
+    const limits = {
+      ...TEST_LIMITS,
+      maxFrameBytes: 16 * 1024,
+      maxInflightBytesPerConnection: 40 * 1024,
+    };
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits, handler });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    const frames = [];
+    for (let i = 0; i < 10; i++) frames.push(...requestFrame(i, new Uint8Array(10 * 1024 - 8)));
+    await writeAll(conn, new Uint8Array(frames));
+    await delay(100);
+    assert.equal(called, 4);
+    assert.ok(server.stats().inflightBytes <= limits.maxInflightBytesPerConnection);
+    gate.resolve();
+    for (let i = 0; i < 10; i++) assert.equal(correlationOf((await readResponse(conn))!), i);
+    assert.equal(called, 10);
+    conn.close();
+    await server.close();
+  });
+
+  await t.step("backpressure: global bound across connections, and queue bound", async () => {
+    const gate = deferred<void>();
+    let called = 0;
+    const handler = {
+      async handle(frame: Uint8Array, ctx: RequestContext): Promise<HandlerResult> {
+        called++;
+        await gate.promise;
+        return echo(frame, ctx);
+      },
+    };
+    const limits = {
+      ...TEST_LIMITS,
+      maxFrameBytes: 4096,
+      maxInflightBytesPerConnection: 8192,
+      maxInflightBytesTotal: 12 * 1024,
+      maxQueuedRequestsPerConnection: 3,
+    };
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits, handler });
+    const conns = await Promise.all(
+      [0, 1, 2].map(() => Deno.connect({ hostname: HOST, port: server.port })),
+    );
+    for (const conn of conns) {
+      const frames = [];
+      for (let i = 0; i < 5; i++) frames.push(...requestFrame(i, new Uint8Array(100)));
+      await writeAll(conn, new Uint8Array(frames));
+    }
+    await delay(100);
+    // 3 per connection by the queue bound (108-byte frames are far below the byte bounds).
+    assert.equal(called, 9);
+    gate.resolve();
+    for (const conn of conns) {
+      for (let i = 0; i < 5; i++) assert.equal(correlationOf((await readResponse(conn))!), i);
+      conn.close();
+    }
+    const gate2 = deferred<void>();
+    called = 0;
+    handler.handle = async (frame, ctx) => {
+      called++;
+      await gate2.promise;
+      return echo(frame, ctx);
+    };
+    const big = await Promise.all(
+      [0, 1, 2, 3].map(() => Deno.connect({ hostname: HOST, port: server.port })),
+    );
+    for (const conn of big) await writeAll(conn, requestFrame(1, new Uint8Array(4000)));
+    await delay(100);
+    assert.equal(called, 3, "only 3 x 4008 bytes fit in 12 KiB");
+    gate2.resolve();
+    for (const conn of big) {
+      assert.equal(correlationOf((await readResponse(conn))!), 1);
+      conn.close();
+    }
+    await server.close();
+  });
+
+  await t.step("idle timeout closes quiet connections, not busy ones", async () => {
+    const limits = { ...TEST_LIMITS, idleTimeoutMs: 150 };
+    const gate = deferred<void>();
+    const handler = {
+      async handle(frame: Uint8Array, ctx: RequestContext): Promise<HandlerResult> {
+        if (ctx.apiKey === 1) await gate.promise;
+        return echo(frame, ctx);
+      },
+    };
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits, handler });
+    const quiet = await Deno.connect({ hostname: HOST, port: server.port });
+    const busy = await Deno.connect({ hostname: HOST, port: server.port });
+    const loris = await Deno.connect({ hostname: HOST, port: server.port });
+    await writeAll(busy, requestFrame(9, new Uint8Array(), 1));
+    const started = performance.now();
+    // Slow-loris: a byte at a time never completes a frame.
+    const frame = requestFrame(3, new Uint8Array(100));
+    let sent = 0;
+    while (performance.now() - started < 400 && sent < frame.length) {
+      try {
+        await writeAll(loris, frame.subarray(sent, sent + 1));
+      } catch {
+        break;
+      }
+      sent++;
+      await delay(20);
+    }
+    assert.ok(await closedByServer(quiet));
+    assert.ok(await closedByServer(loris));
+    assert.ok(sent < frame.length);
+    gate.resolve();
+    assert.equal(correlationOf((await readResponse(busy))!), 9);
+    for (const c of [quiet, busy, loris]) c.close();
+    await server.close();
+  });
+});
+
+Deno.test("kafka server: graceful shutdown waits for in-flight requests", async () => {
+  const gate = deferred<void>();
+  const handler = {
+    async handle(frame: Uint8Array, ctx: RequestContext): Promise<HandlerResult> {
+      await gate.promise;
+      return echo(frame, ctx);
+    },
+  };
+  const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+  const conn = await Deno.connect({ hostname: HOST, port: server.port });
+  await writeAll(conn, new Uint8Array([...requestFrame(1), ...requestFrame(2)]));
+  assert.ok(await eventually(() => server.stats().pendingRequests === 2));
+  let closed = false;
+  const closing = server.close().then(() => {
+    closed = true;
+  });
+  await delay(50);
+  assert.equal(closed, false, "close waits for the handler");
+  await assert.rejects(() =>
+    Deno.connect({ hostname: HOST, port: server.port }).then((c) => {
+      c.close();
+      throw new Error("still accepting");
+    }).catch((e) => {
+      throw e;
+    })
+  );
+  gate.resolve();
+  assert.equal(correlationOf((await readResponse(conn))!), 1);
+  assert.equal(correlationOf((await readResponse(conn))!), 2);
+  assert.equal(await readResponse(conn), null, "then the connection closes");
+  await closing;
+  assert.equal(server.stats().connections, 0);
+  conn.close();
+});
+
+Deno.test("kafka server: shutdown grace bounds a handler that never answers", async () => {
+  const never = new Promise<HandlerResult>(() => {});
+  const server = startKafkaServer({
+    hostname: HOST,
+    port: 0,
+    limits: { ...TEST_LIMITS, shutdownGraceMs: 100 },
+    handler: { handle: () => never },
+  });
+  const conn = await Deno.connect({ hostname: HOST, port: server.port });
+  await writeAll(conn, requestFrame(1));
+  assert.ok(await eventually(() => server.stats().pendingRequests === 1));
+  await server.close();
+  assert.equal(await readResponse(conn), null);
+  conn.close();
+});

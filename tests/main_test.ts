@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { correlationOf, readResponse, requestFrame, writeAll } from "./kafka/server/_helpers.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+// The permissions the broker is documented to need, and no more.
+const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+
+function spawn(args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env,
+  }).spawn();
+}
+
+/** Reads stderr JSON lines until one matches; returns it and keeps draining the rest. */
+async function waitForLine(
+  stream: ReadableStream<Uint8Array>,
+  match: (record: Record<string, unknown>) => boolean,
+): Promise<{ record: Record<string, unknown>; rest: Promise<string> }> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended without the line; got:\n${text}`);
+    text += value;
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const record = JSON.parse(line) as Record<string, unknown>;
+      if (match(record)) {
+        const rest = (async () => {
+          let tail = "";
+          for (;;) {
+            const next = await reader.read();
+            if (next.done) return tail;
+            tail += next.value;
+          }
+        })();
+        return { record, rest };
+      }
+    }
+  }
+}
+
+Deno.test("main: starts, serves admin and Kafka, stops on SIGTERM with exit 0", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chronik_main_" });
+  const child = spawn([
+    "--kafka-port",
+    "0",
+    "--admin-port",
+    "19150",
+    "--data-dir",
+    dataDir,
+    "--log-format",
+    "json",
+    "standalone",
+  ]);
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const drainStdout = (async () => {
+    while (!(await stdout.read()).done) { /* discard */ }
+  })();
+  try {
+    const { record, rest } = await waitForLine(
+      child.stderr,
+      (r) => String(r.message).includes("listening"),
+    );
+    const port = (record.properties as { port: number }).port;
+    assert.ok(port > 0);
+    const health = await fetch("http://127.0.0.1:19150/health");
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).ok, true);
+    const metrics = await (await fetch("http://127.0.0.1:19150/metrics")).text();
+    assert.match(metrics, /chronik_connections /);
+    // ApiVersions v0 with a null client id: the broker answers it (correlation id 1); a node
+    // without a broker wired in closes the connection. Either way the listener and framing run.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await writeAll(conn, requestFrame(1, new Uint8Array([0xff, 0xff]), 18, 0));
+    const response = await readResponse(conn);
+    if (response !== null) assert.equal(correlationOf(response), 1);
+    conn.close();
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assert.equal(status.code, 0, await rest);
+    const logs = await rest;
+    assert.match(logs, /SIGTERM/);
+    assert.match(logs, /stopped/);
+  } finally {
+    await drainStdout;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("main: a bad setting exits 2 naming the key and value", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, "--kafka-port", "nope"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  const err = new TextDecoder().decode(out.stderr);
+  assert.match(err, /"nope" for kafka\.port/);
+  const env = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN],
+    env: { CHRONIK_LOG_FORMAT: "xml" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(env.code, 2);
+  assert.match(
+    new TextDecoder().decode(env.stderr),
+    /"xml" for log\.format \(from CHRONIK_LOG_FORMAT\)/,
+  );
+});
+
+Deno.test("main: version", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, "version"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0);
+  assert.match(new TextDecoder().decode(out.stdout), /^chronik \d+\.\d+\.\d+/);
+});
+
+Deno.test("main: a port in use exits 1 after closing what it opened", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chronik_main_" });
+  const blocker = Deno.listen({ hostname: "127.0.0.1", port: 19151 });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...PERMISSIONS,
+        MAIN,
+        "--kafka-port",
+        "19151",
+        "--admin-port",
+        "0",
+        "--data-dir",
+        dataDir,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 1);
+    assert.match(new TextDecoder().decode(out.stderr), /cannot run/);
+  } finally {
+    blocker.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
