@@ -82,7 +82,10 @@ export interface LogStorage {
   firstIndex(): number;
   /** Index of the last durable entry (or the snapshot index when the log is empty). */
   lastIndex(): number;
-  /** Term of entry `index`; for `index == firstIndex() - 1` the snapshot's term. */
+  /**
+   * Term of entry `index`; for `index == firstIndex() - 1` the snapshot's term. Must always answer
+   * for `lastIndex()` (the core needs its last term to vote and campaign).
+   */
   term(index: number): StorageResult<number>;
   /** Entries in [lo, hi), at least one if any, then up to `maxBytes` of payload in total. */
   entries(lo: number, hi: number, maxBytes: number): StorageResult<readonly Entry[]>;
@@ -223,7 +226,8 @@ export interface ReadState {
 
 /**
  * Everything the driver must do, in this order:
- * 1. If `snapshot` is set, persist it (replacing the log up to its index).
+ * 1. If `snapshot` is set, persist it, replacing the whole log: the log restarts after the
+ *    snapshot's index (entries past it are discarded too).
  * 2. Append `entries` to stable storage, first truncating any existing suffix from
  *    `entries[0].index`, and persist `hardState` if set. Durable (fdatasync) when `mustSync`.
  * 3. Only then send `messages`: they may promise what step 2 wrote (votes, acknowledgements).
@@ -248,6 +252,11 @@ export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
   | {
     readonly ok: false;
-    readonly error: "notLeader" | "transferInProgress" | "confChangePending" | "tooLarge";
+    readonly error:
+      | "notLeader"
+      | "transferInProgress"
+      | "confChangePending"
+      | "tooLarge"
+      | "invalidConfChange";
     readonly leader: NodeId;
   };
