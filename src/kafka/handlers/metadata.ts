@@ -8,7 +8,8 @@
 import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/uuid.ts";
 import type { TopicRecord } from "../../cluster/meta/tables.ts";
-import { TopicAdmin, topicNameProblem } from "../../cluster/topic_admin.ts";
+import { topicNameProblem } from "../../cluster/topic_admin.ts";
+import { autoCreateTopic } from "./_topics.ts";
 import type { BrokerContext } from "./context.ts";
 import {
   AUTHORIZED_OPERATIONS_OMITTED,
@@ -77,23 +78,10 @@ async function lookupTopic(
     return topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, name, ZERO_UUID);
   }
   if (!autoCreate) return topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, ZERO_UUID);
-  const admin = new TopicAdmin(broker.meta, {
-    numPartitions: broker.settings.numPartitions,
-    replicationFactor: broker.settings.defaultReplicationFactor,
-  });
-  const created = await admin.createTopic(
-    { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] },
-    false,
-  );
-  await broker.partitions.settled();
+  const errorCode = await autoCreateTopic(broker, name);
   const topic = tables.topic(name);
   if (topic !== undefined) return describeTopic(broker, topic, topicOps);
-  // Creation failed for a reason other than a race (e.g. too few brokers for the default factor).
-  return topicError(
-    created.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode,
-    name,
-    ZERO_UUID,
-  );
+  return topicError(errorCode, name, ZERO_UUID);
 }
 
 function topicError(errorCode: number, name: string | null, topicId: string) {

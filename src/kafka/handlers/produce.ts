@@ -7,7 +7,9 @@
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import type { ProduceResult } from "../../cluster/partition.ts";
+import { topicNameProblem } from "../../cluster/topic_admin.ts";
 import { resolvePartition, topicName } from "./_partitions.ts";
+import { autoCreateTopic } from "./_topics.ts";
 import { big, defineHandler } from "./_util.ts";
 
 interface ProduceRequest {
@@ -38,6 +40,14 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
     : body.transactionalId !== null
     ? failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported")
     : undefined;
+  if (refuseAll === undefined && !byId && broker.settings.autoCreateTopics) {
+    for (const topic of body.topicData) {
+      const name = topic.name ?? "";
+      if (broker.meta.tables.topic(name) === undefined && topicNameProblem(name) === undefined) {
+        await autoCreateTopic(broker, name);
+      }
+    }
+  }
   const pending = body.topicData.map((topic) => {
     const name = topicName(broker, byId, topic.name, topic.topicId);
     return topic.partitionData.map((p): Promise<ProduceResult> => {

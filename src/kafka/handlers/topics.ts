@@ -7,18 +7,11 @@
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/uuid.ts";
-import { TopicAdmin } from "../../cluster/topic_admin.ts";
+import { topicAdmin } from "./_topics.ts";
 import { effectiveTopicConfigs, topicConfigDef } from "../../cluster/meta/topic_configs.ts";
 import type { BrokerContext } from "./context.ts";
 import { defineHandler } from "./_util.ts";
 import { CONFIG_SOURCE, configTypeCode, effectiveBrokerDefaults } from "./configs.ts";
-
-function admin(broker: BrokerContext): TopicAdmin {
-  return new TopicAdmin(broker.meta, {
-    numPartitions: broker.settings.numPartitions,
-    replicationFactor: broker.settings.defaultReplicationFactor,
-  });
-}
 
 interface CreateTopicsRequest {
   topics: {
@@ -43,7 +36,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest>(async (bro
       );
       continue;
     }
-    const created = await admin(broker).createTopic(t, body.validateOnly);
+    const created = await topicAdmin(broker).createTopic(t, body.validateOnly);
     if (created.errorCode !== ErrorCode.NONE) {
       results.push(createdError(t.name, created.errorCode, created.errorMessage));
       continue;
@@ -101,7 +94,7 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest>(
       : body.topicNames!.map((name) => ({ name, topicId: null }));
     const responses = [];
     for (const w of wanted) {
-      const r = await admin(broker).deleteTopic(w.name, w.topicId);
+      const r = await topicAdmin(broker).deleteTopic(w.name, w.topicId);
       responses.push({
         name: r.name,
         topicId: r.topicId ?? ZERO_UUID,
@@ -124,7 +117,7 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest>(
   async (broker, { body }) => {
     const results = [];
     for (const t of body.topics) {
-      const r = await admin(broker).createPartitions(
+      const r = await topicAdmin(broker).createPartitions(
         t.name,
         t.count,
         t.assignments?.map((a) => a.brokerIds) ?? null,

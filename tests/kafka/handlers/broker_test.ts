@@ -188,10 +188,12 @@ Deno.test("topic lifecycle with Kafka's error codes", async (t) => {
         timeoutMs: 1000,
       });
       assert.equal(del.responses[0].errorCode, 0);
-      assert.equal(
-        (await produce(h, "orders", 0, batch(["x"]))).errorCode,
-        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-      );
+      const gone: Any = await h.call(ApiKey.Metadata, 12, {
+        topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "orders" }],
+        allowAutoTopicCreation: false,
+        includeTopicAuthorizedOperations: false,
+      });
+      assert.equal(gone.topics[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       assert.equal((await createTopic(h, "orders")).errorCode, 0);
       const fetched = await fetch(h, "orders", 0, 0);
       assert.equal(fetched.highWatermark, 0n);
@@ -214,6 +216,9 @@ Deno.test("metadata auto-creates topics only when allowed", async () => {
     const created = await ask("auto", true);
     assert.equal(created.topics[0].errorCode, 0);
     assert.equal(created.topics[0].partitions.length, 1);
+    // Produce to an unknown topic creates it too.
+    assert.equal((await produce(h, "by-produce", 0, batch(["a"]))).errorCode, 0);
+    assert.equal((await fetch(h, "by-produce", 0, 0)).highWatermark, 1n);
   });
   await withBroker(async (h) => {
     const res: Any = await h.call(ApiKey.Metadata, 12, {
@@ -222,6 +227,10 @@ Deno.test("metadata auto-creates topics only when allowed", async () => {
       includeTopicAuthorizedOperations: false,
     });
     assert.equal(res.topics[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal(
+      (await produce(h, "by-produce", 0, batch(["a"]))).errorCode,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
   }, { "auto.create.topics.enable": "false" });
 });
 

@@ -1,0 +1,26 @@
+/** Topic administration shared by the handlers: one way to build the admin, one to auto-create. */
+import { TopicAdmin } from "../../cluster/topic_admin.ts";
+import { ErrorCode } from "../protocol/errors.ts";
+import type { BrokerContext } from "./context.ts";
+
+export function topicAdmin(broker: BrokerContext): TopicAdmin {
+  return new TopicAdmin(broker.meta, {
+    numPartitions: broker.settings.numPartitions,
+    replicationFactor: broker.settings.defaultReplicationFactor,
+  });
+}
+
+/**
+ * Creates `name` with the broker's defaults (auto.create.topics.enable) and waits for its
+ * partitions to open. Returns NONE when the topic exists afterwards (created here or by a racing
+ * request), else the creation's error code.
+ */
+export async function autoCreateTopic(broker: BrokerContext, name: string): Promise<number> {
+  const created = await topicAdmin(broker).createTopic(
+    { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] },
+    false,
+  );
+  await broker.partitions.settled();
+  if (broker.meta.tables.topic(name) !== undefined) return ErrorCode.NONE;
+  return created.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode;
+}
