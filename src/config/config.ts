@@ -94,7 +94,7 @@ export interface ConfigSources {
  * variable is a ConfigError, so a typo cannot silently leave a default in place.
  */
 export const NON_SETTING_ENV: readonly string[] = ["CHRONIK_SKIP_SETUP"];
-const NON_SETTING_ENV_PREFIX = "CHRONIK_TEST_";
+const NON_SETTING_ENV_PREFIXES = ["CHRONIK_TEST_", "CHRONIK_INTEROP_"];
 
 /** Builds, validates and freezes the configuration; throws {@link ConfigError}. */
 export function buildConfig(sources: ConfigSources = {}): Config {
@@ -119,7 +119,7 @@ export function buildConfig(sources: ConfigSources = {}): Config {
   const byEnv = new Map(SETTINGS.map((s) => [envName(s.key), s]));
   for (const [name, raw] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith("CHRONIK_")) continue;
-    if (NON_SETTING_ENV.includes(name) || name.startsWith(NON_SETTING_ENV_PREFIX)) continue;
+    if (NON_SETTING_ENV.includes(name) || NON_SETTING_ENV_PREFIXES.some((p) => name.startsWith(p))) continue;
     const setting = byEnv.get(name);
     if (setting === undefined) {
       throw new ConfigError(

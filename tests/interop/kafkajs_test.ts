@@ -1,0 +1,4 @@
+// Interop: kafkajs against the broker chosen by CHRONIK_INTEROP_TARGET (see _suite.ts).
+import { interopSuite } from "./_suite.ts";
+
+await interopSuite("kafkajs");
