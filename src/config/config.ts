@@ -119,7 +119,9 @@ export function buildConfig(sources: ConfigSources = {}): Config {
   const byEnv = new Map(SETTINGS.map((s) => [envName(s.key), s]));
   for (const [name, raw] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith("CHRONIK_")) continue;
-    if (NON_SETTING_ENV.includes(name) || NON_SETTING_ENV_PREFIXES.some((p) => name.startsWith(p))) continue;
+    if (
+      NON_SETTING_ENV.includes(name) || NON_SETTING_ENV_PREFIXES.some((p) => name.startsWith(p))
+    ) continue;
     const setting = byEnv.get(name);
     if (setting === undefined) {
       throw new ConfigError(
