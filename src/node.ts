@@ -13,6 +13,7 @@ import { LocalMetaStore } from "./cluster/meta/local_store.ts";
 import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
 import { LocalPartitionRegistry } from "./cluster/partition_registry.ts";
 import { ProducerIdBlocks } from "./cluster/producer_ids.ts";
+import { type CoordinatorOptions, GroupCoordinator, SystemClock } from "./groups/mod.ts";
 import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.ts";
 import type { RequestHandler } from "./kafka/server/mod.ts";
 import { logger, type Metrics } from "./observability/mod.ts";
@@ -20,6 +21,11 @@ import { logger, type Metrics } from "./observability/mod.ts";
 /** What the node gets from `main.ts`. */
 export interface NodeDeps {
   readonly metrics: Metrics;
+  /**
+   * Overrides for the group coordinator: tests inject a ManualClock (`clock`) and small bounds.
+   * Real time and the defaults otherwise.
+   */
+  readonly groups?: Partial<Omit<CoordinatorOptions, "nodeId">>;
 }
 
 /** A running node. */
@@ -70,6 +76,14 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
       },
       retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,
     });
+    const groups = new GroupCoordinator(meta, registry, {
+      nodeId: config.nodeId,
+      clock: new SystemClock(),
+      offsetsTopicPartitions: config.groups.offsetsTopicNumPartitions,
+      offsetsRetentionMs: config.groups.offsetsRetentionMinutes * 60_000,
+      ...deps.groups,
+    });
+    await groups.loadAll();
     const broker: BrokerContext = {
       nodeId: config.nodeId,
       clusterId,
@@ -87,6 +101,7 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
       meta,
       partitions: registry,
       producerIds: new ProducerIdBlocks(meta, config.nodeId),
+      groups,
     };
     const sizeTimer = setInterval(() => {
       for (const p of registry.all()) {
@@ -99,6 +114,7 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
       health: () => ({ ok: true, nodeId: config.nodeId, clusterId }),
       close: async () => {
         clearInterval(sizeTimer);
+        await groups.close();
         await registry.close();
         await meta.close();
       },

@@ -38,6 +38,12 @@ export interface BrokerConfig {
   readonly minInsyncReplicas: number;
 }
 
+/** Consumer-group coordinator settings. */
+export interface GroupsConfig {
+  readonly offsetsTopicNumPartitions: number;
+  readonly offsetsRetentionMinutes: number;
+}
+
 /** Bounds on Fetch. */
 export interface FetchConfig {
   readonly maxBytes: number;
@@ -59,6 +65,7 @@ export interface Config {
   readonly server: ServerConfig;
   readonly broker: BrokerConfig;
   readonly fetch: FetchConfig;
+  readonly groups: GroupsConfig;
 }
 
 /** Where a value came from; named in errors. */

@@ -25,6 +25,7 @@ export {
   type ConfigSource,
   type ConfigSources,
   type FetchConfig,
+  type GroupsConfig,
   loadConfig,
   NON_SETTING_ENV,
   type ServerConfig,

@@ -294,6 +294,28 @@ export const SETTINGS: readonly Setting[] = [
     max: 32_767,
     doc: "Replicas that must be in sync for an acks=all produce to be accepted.",
   },
+  // Consumer groups
+  {
+    key: "offsets.topic.num.partitions",
+    field: "groups.offsetsTopicNumPartitions",
+    type: "int",
+    default: 10,
+    min: 1,
+    max: 1_000,
+    doc: "Partitions of the internal __consumer_offsets topic, fixed when it is first created. " +
+      "Each is a unit of coordinator load and (in a cluster) a Raft group; 10 spreads groups " +
+      "over several nodes without 50 idle groups per small cluster.",
+  },
+  {
+    key: "offsets.retention.minutes",
+    field: "groups.offsetsRetentionMinutes",
+    type: "int",
+    default: 10_080,
+    min: 1,
+    max: 100 * 365 * 24 * 60,
+    doc: "Committed offsets of a group with no members are deleted this long after the later " +
+      "of their commit and the group becoming empty (Kafka's default: 7 days).",
+  },
   // Fetch bounds
   {
     key: "fetch.max.bytes",

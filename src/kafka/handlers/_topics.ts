@@ -1,6 +1,7 @@
 /** Topic administration shared by the handlers: one way to build the admin, one to auto-create. */
 import { TopicAdmin } from "../../cluster/topic_admin.ts";
 import { ErrorCode } from "../protocol/errors.ts";
+import { isInternalTopic } from "../../groups/mod.ts";
 import type { BrokerContext } from "./context.ts";
 
 export function topicAdmin(broker: BrokerContext): TopicAdmin {
@@ -16,6 +17,8 @@ export function topicAdmin(broker: BrokerContext): TopicAdmin {
  * request), else the creation's error code.
  */
 export async function autoCreateTopic(broker: BrokerContext, name: string): Promise<number> {
+  // Internal topics are created by their owner with their own settings, never by a client.
+  if (isInternalTopic(name)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   const created = await topicAdmin(broker).createTopic(
     { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] },
     false,
@@ -23,4 +26,11 @@ export async function autoCreateTopic(broker: BrokerContext, name: string): Prom
   await broker.partitions.settled();
   if (broker.meta.tables.topic(name) !== undefined) return ErrorCode.NONE;
   return created.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode;
+}
+
+/** Clients may read internal topics but not create, delete, grow or write them. */
+export function internalTopicRefusal(name: string | null | undefined): string | undefined {
+  return name !== null && name !== undefined && isInternalTopic(name)
+    ? `${name} is an internal topic`
+    : undefined;
 }

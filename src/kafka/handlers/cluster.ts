@@ -1,9 +1,9 @@
 /**
  * Cluster-level APIs: DescribeCluster, FindCoordinator and InitProducerId.
  *
- * FindCoordinator names this node for consumer groups. Transactions are not supported: transaction
- * coordinator lookups and transactional InitProducerId get a non-retriable error at once instead of
- * an answer the node could not honour.
+ * FindCoordinator names the leader of the group's `__consumer_offsets` partition. Transactions
+ * are not supported: transaction coordinator lookups and transactional InitProducerId get a
+ * non-retriable error at once instead of an answer the node could not honour.
  *
  * @module
  */
@@ -59,18 +59,10 @@ interface FindCoordinatorRequest {
 }
 
 export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest>(
-  (broker, { version, body }) => {
-    const answer = (key: string) =>
-      body.keyType === KEY_TYPE_GROUP
-        ? {
-          key,
-          nodeId: broker.nodeId,
-          host: broker.advertisedHost,
-          port: broker.advertisedPort,
-          errorCode: ErrorCode.NONE,
-          errorMessage: null,
-        }
-        : {
+  async (broker, { version, body }) => {
+    const answer = async (key: string) => {
+      if (body.keyType !== KEY_TYPE_GROUP) {
+        return {
           key,
           nodeId: -1,
           host: "",
@@ -78,10 +70,24 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest>(
           errorCode: ErrorCode.INVALID_REQUEST,
           errorMessage: `coordinator key type ${body.keyType} is not supported (no transactions)`,
         };
+      }
+      // The leader of the group's __consumer_offsets partition (created on first lookup).
+      const at = await broker.groups.locate(key);
+      return {
+        key,
+        nodeId: at.nodeId,
+        host: at.host,
+        port: at.port,
+        errorCode: at.errorCode,
+        errorMessage: at.errorCode === ErrorCode.NONE ? null : "coordinator not available",
+      };
+    };
     if (version >= 4) {
-      return { throttleTimeMs: 0, coordinators: (body.coordinatorKeys ?? []).map(answer) };
+      const coordinators = [];
+      for (const key of body.coordinatorKeys ?? []) coordinators.push(await answer(key));
+      return { throttleTimeMs: 0, coordinators };
     }
-    const one = answer(body.key ?? "");
+    const one = await answer(body.key ?? "");
     return {
       throttleTimeMs: 0,
       errorCode: one.errorCode,

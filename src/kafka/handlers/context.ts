@@ -1,11 +1,12 @@
 /**
  * What the API handlers may use: the node's identity, broker settings, the metadata store, the
- * local partitions and the producer-id allocator. Handlers never touch the disk themselves.
+ * local partitions, the producer-id allocator and the group coordinator. Handlers never touch the disk themselves.
  *
  * @module
  */
 import type { MetaStore } from "../../cluster/meta/store.ts";
 import type { PartitionRegistry } from "../../cluster/partition.ts";
+import type { GroupCoordinator } from "../../groups/mod.ts";
 import type { RequestHeader } from "../protocol/header.ts";
 
 export interface BrokerSettings {
@@ -38,11 +39,15 @@ export interface BrokerContext {
   readonly meta: MetaStore;
   readonly partitions: PartitionRegistry;
   readonly producerIds: ProducerIdAllocator;
+  /** Consumer groups and committed offsets (`src/groups/`). */
+  readonly groups: GroupCoordinator;
 }
 
 /** One decoded request as a handler receives it. */
 export interface HandlerRequest<T> {
   readonly header: RequestHeader;
+  /** The client's address as Kafka shows it (`/host`), for DescribeGroups. */
+  readonly clientHost: string;
   readonly version: number;
   readonly body: T;
 }

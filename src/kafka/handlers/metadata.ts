@@ -9,6 +9,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/uuid.ts";
 import type { TopicRecord } from "../../cluster/meta/tables.ts";
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
+import { isInternalTopic } from "../../groups/mod.ts";
 import { autoCreateTopic } from "./_topics.ts";
 import type { BrokerContext } from "./context.ts";
 import {
@@ -100,7 +101,7 @@ function describeTopic(broker: BrokerContext, topic: TopicRecord, topicOps: numb
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.topicId,
-    isInternal: false,
+    isInternal: isInternalTopic(topic.name),
     partitions: topic.partitions.map((assignment, index) => {
       const leadership = broker.partitions.leadership(topic.name, index);
       return {

@@ -26,6 +26,18 @@ import {
 } from "./configs.ts";
 import type { BrokerContext, Handler } from "./context.ts";
 import { fetchHandler } from "./fetch.ts";
+import {
+  deleteGroupsHandler,
+  describeGroupsHandler,
+  heartbeatHandler,
+  joinGroupHandler,
+  leaveGroupHandler,
+  listGroupsHandler,
+  offsetCommitHandler,
+  offsetDeleteHandler,
+  offsetFetchHandler,
+  syncGroupHandler,
+} from "./groups.ts";
 import { metadataHandler } from "./metadata.ts";
 import {
   deleteRecordsHandler,
@@ -56,6 +68,16 @@ export const HANDLERS = new Map<number, Handler>([
   [ApiKey.CreatePartitions, createPartitionsHandler],
   [ApiKey.IncrementalAlterConfigs, incrementalAlterConfigsHandler],
   [ApiKey.DescribeCluster, describeClusterHandler],
+  [ApiKey.JoinGroup, joinGroupHandler],
+  [ApiKey.SyncGroup, syncGroupHandler],
+  [ApiKey.Heartbeat, heartbeatHandler],
+  [ApiKey.LeaveGroup, leaveGroupHandler],
+  [ApiKey.OffsetCommit, offsetCommitHandler],
+  [ApiKey.OffsetFetch, offsetFetchHandler],
+  [ApiKey.DescribeGroups, describeGroupsHandler],
+  [ApiKey.ListGroups, listGroupsHandler],
+  [ApiKey.DeleteGroups, deleteGroupsHandler],
+  [ApiKey.OffsetDelete, offsetDeleteHandler],
 ]);
 HANDLERS.set(ApiKey.ApiVersions, apiVersionsHandler(() => HANDLERS.keys()));
 
@@ -87,7 +109,8 @@ export function createRequestHandler(
       const handler = handlers.get(api.apiKey);
       if (handler === undefined) return refuse(context, `${api.name} is not served`);
       const version = header.requestApiVersion;
-      const response = await handler(broker, { header, version, body: body as never });
+      const clientHost = `/${context.remoteAddr.replace(/:\d+$/, "")}`;
+      const response = await handler(broker, { header, clientHost, version, body: body as never });
       if (response === null) return null;
       return withoutSizePrefix(encodeResponse(api.apiKey, version, header.correlationId, response));
     },

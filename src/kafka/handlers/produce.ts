@@ -9,7 +9,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import type { ProduceResult } from "../../cluster/partition.ts";
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
 import { resolvePartition, topicName } from "./_partitions.ts";
-import { autoCreateTopic } from "./_topics.ts";
+import { autoCreateTopic, internalTopicRefusal } from "./_topics.ts";
 import { big, defineHandler } from "./_util.ts";
 
 interface ProduceRequest {
@@ -54,6 +54,10 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
       if (refuseAll !== undefined) return Promise.resolve(refuseAll);
       if (p.records === null || p.records.length === 0) {
         return Promise.resolve(failed(ErrorCode.CORRUPT_MESSAGE, "no records"));
+      }
+      const internal = internalTopicRefusal(name);
+      if (internal !== undefined) {
+        return Promise.resolve(failed(ErrorCode.INVALID_TOPIC_EXCEPTION, internal));
       }
       const resolved = resolvePartition(broker, name, p.index, byId);
       if (!resolved.ok) return Promise.resolve(failed(resolved.errorCode));

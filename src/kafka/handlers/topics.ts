@@ -7,7 +7,7 @@
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/uuid.ts";
-import { topicAdmin } from "./_topics.ts";
+import { internalTopicRefusal, topicAdmin } from "./_topics.ts";
 import { effectiveTopicConfigs, topicConfigDef } from "../../cluster/meta/topic_configs.ts";
 import type { BrokerContext } from "./context.ts";
 import { defineHandler } from "./_util.ts";
@@ -34,6 +34,11 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest>(async (bro
       results.push(
         createdError(t.name, ErrorCode.INVALID_REQUEST, "topic named twice in one request"),
       );
+      continue;
+    }
+    const internal = internalTopicRefusal(t.name);
+    if (internal !== undefined) {
+      results.push(createdError(t.name, ErrorCode.INVALID_REQUEST, internal));
       continue;
     }
     const created = await topicAdmin(broker).createTopic(t, body.validateOnly);
@@ -94,6 +99,18 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest>(
       : body.topicNames!.map((name) => ({ name, topicId: null }));
     const responses = [];
     for (const w of wanted) {
+      const named = w.name ??
+        (w.topicId === null ? null : broker.meta.tables.topicById(w.topicId)?.name);
+      const internal = internalTopicRefusal(named);
+      if (internal !== undefined) {
+        responses.push({
+          name: w.name,
+          topicId: w.topicId ?? ZERO_UUID,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: internal,
+        });
+        continue;
+      }
       const r = await topicAdmin(broker).deleteTopic(w.name, w.topicId);
       responses.push({
         name: r.name,
@@ -117,6 +134,15 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest>(
   async (broker, { body }) => {
     const results = [];
     for (const t of body.topics) {
+      const internal = internalTopicRefusal(t.name);
+      if (internal !== undefined) {
+        results.push({
+          name: t.name,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: internal,
+        });
+        continue;
+      }
       const r = await topicAdmin(broker).createPartitions(
         t.name,
         t.count,

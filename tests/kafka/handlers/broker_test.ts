@@ -515,3 +515,34 @@ Deno.test("cluster and coordinator lookups name this node", async () => {
     assert.equal(old.port, cluster.brokers[0].port);
   });
 });
+
+Deno.test("the internal offsets topic is visible but protected from clients", async () => {
+  await withBroker(async (h) => {
+    const coord: Any = await h.call(ApiKey.FindCoordinator, 4, {
+      keyType: 0,
+      coordinatorKeys: ["g"],
+    });
+    assert.equal(coord.coordinators[0].errorCode, 0);
+    const md: Any = await h.call(ApiKey.Metadata, 12, {
+      topics: null,
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    const internal = md.topics.find((t: Any) => t.name === "__consumer_offsets");
+    assert.ok(internal, "created by the coordinator");
+    assert.equal(internal.isInternal, true);
+    const produced = await produce(h, "__consumer_offsets", 0, batch(["forged"]));
+    assert.equal(produced.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    const del: Any = await h.call(ApiKey.DeleteTopics, 6, {
+      topics: [{ name: "__consumer_offsets", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+      timeoutMs: 1000,
+    });
+    assert.equal(del.responses[0].errorCode, ErrorCode.INVALID_REQUEST);
+    const grow: Any = await h.call(ApiKey.CreatePartitions, 3, {
+      topics: [{ name: "__consumer_offsets", count: 99, assignments: null }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
+    assert.equal(grow.results[0].errorCode, ErrorCode.INVALID_REQUEST);
+  });
+});

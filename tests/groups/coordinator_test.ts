@@ -1,0 +1,428 @@
+/**
+ * The group APIs end to end through the codec against a real node on a temp dir, with the
+ * coordinator on a ManualClock: join/sync/heartbeat/leave, commits and fetches (several groups,
+ * require_stable, old versions), Describe/List/Delete groups, OffsetDelete, restart durability,
+ * checkpoints, and expiry of empty groups' offsets.
+ */
+import assert from "node:assert/strict";
+import { ApiKey } from "../../src/kafka/protocol/apis.ts";
+import { ErrorCode } from "../../src/kafka/protocol/errors.ts";
+import { Writer } from "../../src/kafka/protocol/writer.ts";
+import { offsetsPartitionFor } from "../../src/groups/mod.ts";
+import { type Any, type GroupHarness, settle, withGroupBroker } from "./_harness.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A consumer-protocol subscription (v0) to `topics`. */
+function subscription(topics: string[]): Uint8Array {
+  const w = new Writer();
+  w.int16(0);
+  w.int32(topics.length);
+  for (const t of topics) w.nullableString(t);
+  w.nullableBytes(null);
+  return w.bytes().slice();
+}
+
+async function createTopic(h: GroupHarness, name: string, partitions: number) {
+  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
+    topics: [{
+      name,
+      numPartitions: partitions,
+      replicationFactor: 1,
+      assignments: [],
+      configs: [],
+    }],
+    timeoutMs: 1000,
+    validateOnly: false,
+  });
+  assert.equal(res.topics[0].errorCode, 0);
+}
+
+function joinBody(groupId: string, memberId: string, extra: Record<string, unknown> = {}) {
+  return {
+    groupId,
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    memberId,
+    groupInstanceId: null,
+    protocolType: "consumer",
+    protocols: [{ name: "range", metadata: subscription(["t"]) }],
+    reason: null,
+    ...extra,
+  };
+}
+
+/** Joins one dynamic member through MEMBER_ID_REQUIRED, completing the initial delay. */
+async function joinAlone(h: GroupHarness, groupId: string): Promise<Any> {
+  const first: Any = await h.call(ApiKey.JoinGroup, 9, joinBody(groupId, ""));
+  assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+  assert.ok(first.memberId.startsWith("test-"));
+  const pending = h.call(ApiKey.JoinGroup, 9, joinBody(groupId, first.memberId));
+  await h.advance(3_000); // group.initial.rebalance.delay.ms
+  const joined: Any = await pending;
+  assert.equal(joined.errorCode, 0);
+  return joined;
+}
+
+async function syncAlone(h: GroupHarness, groupId: string, joined: Any, assignment: string) {
+  const res: Any = await h.call(ApiKey.SyncGroup, 5, {
+    groupId,
+    generationId: joined.generationId,
+    memberId: joined.memberId,
+    groupInstanceId: null,
+    protocolType: "consumer",
+    protocolName: "range",
+    assignments: [{ memberId: joined.memberId, assignment: enc.encode(assignment) }],
+  });
+  assert.equal(res.errorCode, 0);
+  return res;
+}
+
+async function commit(
+  h: GroupHarness,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  offsets: [string, number, number][],
+  version = 9,
+): Promise<number[]> {
+  const res: Any = await h.call(ApiKey.OffsetCommit, version, {
+    groupId,
+    generationIdOrMemberEpoch: generationId,
+    memberId,
+    groupInstanceId: null,
+    retentionTimeMs: -1n,
+    topics: offsets.map(([name, partitionIndex, offset]) => ({
+      name,
+      partitions: [{
+        partitionIndex,
+        committedOffset: BigInt(offset),
+        committedLeaderEpoch: -1,
+        committedMetadata: "m",
+      }],
+    })),
+  });
+  return res.topics.map((t: Any) => t.partitions[0].errorCode);
+}
+
+async function fetchOffsets(h: GroupHarness, groupId: string, topics: Any = null) {
+  const res: Any = await h.call(ApiKey.OffsetFetch, 9, {
+    groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
+    requireStable: false,
+  });
+  const out = new Map<string, number>();
+  for (const t of res.groups[0].topics) {
+    for (const p of t.partitions) {
+      out.set(`${t.name}:${p.partitionIndex}`, Number(p.committedOffset));
+    }
+  }
+  return out;
+}
+
+Deno.test("FindCoordinator names the leader of the group's offsets partition", async () => {
+  await withGroupBroker(async (h) => {
+    const res: Any = await h.call(ApiKey.FindCoordinator, 4, {
+      keyType: 0,
+      coordinatorKeys: ["g1", "g2"],
+    });
+    assert.equal(res.coordinators.length, 2);
+    for (const c of res.coordinators) {
+      assert.equal(c.errorCode, 0);
+      assert.equal(c.nodeId, 1);
+    }
+    const old: Any = await h.call(ApiKey.FindCoordinator, 1, { key: "g1", keyType: 0 });
+    assert.equal(old.errorCode, 0);
+    // The topic now exists with the configured partition count.
+    const meta: Any = await h.call(ApiKey.Metadata, 12, {
+      topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "__consumer_offsets" }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    assert.equal(meta.topics[0].errorCode, 0);
+    assert.equal(meta.topics[0].partitions.length, 3);
+    // Kafka's partitioner: abs(hashCode) mod N ("g1".hashCode() = 103 * 31 + 49 = 3242).
+    assert.equal(offsetsPartitionFor("g1", 3), 3242 % 3);
+    // Negative hash codes: abs is a mask, as Kafka's Utils.abs ("polygenelubricants" hashes to
+    // Integer.MIN_VALUE).
+    assert.equal(offsetsPartitionFor("polygenelubricants", 10), 0);
+  });
+});
+
+Deno.test("a group's life through every API", async (t) => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 2);
+    const joined = await joinAlone(h, "g1");
+    await t.step("the leader gets the member list and its metadata", () => {
+      assert.equal(joined.generationId, 1);
+      assert.equal(joined.leader, joined.memberId);
+      assert.equal(joined.protocolName, "range");
+      assert.equal(joined.members.length, 1);
+      assert.deepEqual(joined.members[0].metadata, subscription(["t"]));
+    });
+    await t.step("sync, heartbeat, commit, fetch", async () => {
+      const sync: Any = await syncAlone(h, "g1", joined, "p0p1");
+      assert.equal(dec.decode(sync.assignment), "p0p1");
+      assert.equal(sync.protocolName, "range");
+      const hb: Any = await h.call(ApiKey.Heartbeat, 4, {
+        groupId: "g1",
+        generationId: 1,
+        memberId: joined.memberId,
+        groupInstanceId: null,
+      });
+      assert.equal(hb.errorCode, 0);
+      const errors = await commit(h, "g1", 1, joined.memberId, [["t", 0, 10], ["t", 1, 20], [
+        "nope",
+        0,
+        1,
+      ]]);
+      assert.deepEqual(errors, [0, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+      const stale = await commit(h, "g1", 0, joined.memberId, [["t", 0, 11]]);
+      assert.deepEqual(stale, [ErrorCode.ILLEGAL_GENERATION]);
+      const fetched = await fetchOffsets(h, "g1");
+      assert.deepEqual([...fetched], [["t:0", 10], ["t:1", 20]]);
+    });
+    await t.step("several groups per OffsetFetch; -1 for what was never committed", async () => {
+      assert.deepEqual(await commit(h, "g2", -1, "", [["t", 0, 5]]), [0]);
+      const res: Any = await h.call(ApiKey.OffsetFetch, 8, {
+        groups: [
+          { groupId: "g1", topics: [{ name: "t", partitionIndexes: [0, 1] }] },
+          { groupId: "g2", topics: null },
+          { groupId: "missing", topics: [{ name: "t", partitionIndexes: [0] }] },
+        ],
+        requireStable: true,
+      });
+      const offsets = res.groups.map((g: Any) =>
+        g.topics.flatMap((tp: Any) => tp.partitions.map((p: Any) => Number(p.committedOffset)))
+      );
+      assert.deepEqual(offsets, [[10, 20], [5], [-1]]);
+      assert.ok(res.groups.every((g: Any) => g.errorCode === 0));
+      const v1: Any = await h.call(ApiKey.OffsetFetch, 1, {
+        groupId: "g1",
+        topics: [{ name: "t", partitionIndexes: [1] }],
+      });
+      assert.equal(v1.topics[0].partitions[0].committedOffset, 20n);
+      const v7: Any = await h.call(ApiKey.OffsetFetch, 7, {
+        groupId: "g1",
+        topics: null,
+        requireStable: true,
+      });
+      assert.equal(v7.errorCode, 0);
+      assert.equal(v7.topics[0].partitions.length, 2);
+    });
+    await t.step("DescribeGroups and ListGroups with a state filter", async () => {
+      const d: Any = await h.call(ApiKey.DescribeGroups, 5, {
+        groups: ["g1", "missing"],
+        includeAuthorizedOperations: false,
+      });
+      assert.equal(d.groups[0].groupState, "Stable");
+      assert.equal(d.groups[0].protocolData, "range");
+      assert.equal(d.groups[0].members[0].memberId, joined.memberId);
+      assert.equal(dec.decode(d.groups[0].members[0].memberAssignment), "p0p1");
+      assert.equal(d.groups[1].groupState, "Dead");
+      const d6: Any = await h.call(ApiKey.DescribeGroups, 6, {
+        groups: ["missing"],
+        includeAuthorizedOperations: false,
+      });
+      assert.equal(d6.groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+      const list = async (states: string[]) => {
+        const res: Any = await h.call(ApiKey.ListGroups, 5, {
+          statesFilter: states,
+          typesFilter: [],
+        });
+        return res.groups.map((g: Any) => `${g.groupId}:${g.groupState}`).sort();
+      };
+      assert.deepEqual(await list([]), ["g1:Stable", "g2:Empty"]);
+      assert.deepEqual(await list(["stable"]), ["g1:Stable"]);
+      assert.deepEqual(await list(["Empty", "Dead"]), ["g2:Empty"]);
+    });
+    await t.step(
+      "OffsetDelete refuses a consumed topic; DeleteGroups refuses a live group",
+      async () => {
+        const od: Any = await h.call(ApiKey.OffsetDelete, 0, {
+          groupId: "g1",
+          topics: [{ name: "t", partitions: [{ partitionIndex: 0 }] }],
+        });
+        assert.equal(od.errorCode, 0);
+        assert.equal(od.topics[0].partitions[0].errorCode, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+        const del: Any = await h.call(ApiKey.DeleteGroups, 2, { groupsNames: ["g1", "nope"] });
+        assert.deepEqual(del.results.map((r: Any) => r.errorCode), [
+          ErrorCode.NON_EMPTY_GROUP,
+          ErrorCode.GROUP_ID_NOT_FOUND,
+        ]);
+      },
+    );
+    await t.step("LeaveGroup empties the group; then offsets and the group can go", async () => {
+      const leave: Any = await h.call(ApiKey.LeaveGroup, 5, {
+        groupId: "g1",
+        members: [{ memberId: joined.memberId, groupInstanceId: null, reason: "bye" }, {
+          memberId: "ghost",
+          groupInstanceId: null,
+          reason: null,
+        }],
+      });
+      assert.equal(leave.errorCode, 0);
+      assert.deepEqual(leave.members.map((m: Any) => m.errorCode), [
+        0,
+        ErrorCode.UNKNOWN_MEMBER_ID,
+      ]);
+      await settle();
+      const od: Any = await h.call(ApiKey.OffsetDelete, 0, {
+        groupId: "g1",
+        topics: [{ name: "t", partitions: [{ partitionIndex: 0 }] }],
+      });
+      assert.equal(od.topics[0].partitions[0].errorCode, 0);
+      assert.deepEqual([...await fetchOffsets(h, "g1")], [["t:1", 20]]);
+      const del: Any = await h.call(ApiKey.DeleteGroups, 2, { groupsNames: ["g1"] });
+      assert.equal(del.results[0].errorCode, 0);
+      assert.deepEqual([...await fetchOffsets(h, "g1")], []);
+      const gone: Any = await h.call(ApiKey.OffsetDelete, 0, { groupId: "g1", topics: [] });
+      assert.equal(gone.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+    });
+  });
+});
+
+Deno.test("a second member triggers a rebalance; heartbeats say so; v3 joins need no member id", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 2);
+    const a = await joinAlone(h, "g");
+    await syncAlone(h, "g", a, "all");
+    const bJoin = h.call(ApiKey.JoinGroup, 3, joinBody("g", ""), "b");
+    await settle();
+    const hb: Any = await h.call(ApiKey.Heartbeat, 3, {
+      groupId: "g",
+      generationId: 1,
+      memberId: a.memberId,
+      groupInstanceId: null,
+    });
+    assert.equal(hb.errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+    const aRejoin: Any = await h.call(ApiKey.JoinGroup, 9, joinBody("g", a.memberId));
+    const b: Any = await bJoin;
+    assert.equal(aRejoin.generationId, 2);
+    assert.equal(b.generationId, 2);
+    assert.equal(aRejoin.members.length, 2);
+    assert.equal(b.members.length, 0);
+    assert.ok(b.memberId.startsWith("b-"));
+    // b's session runs out without a heartbeat: a is told to rebalance.
+    const bSync = h.call(ApiKey.SyncGroup, 3, {
+      groupId: "g",
+      generationId: 2,
+      memberId: b.memberId,
+      groupInstanceId: null,
+      assignments: [],
+    });
+    await syncAlone(h, "g", aRejoin, "p0");
+    assert.equal(((await bSync) as Any).errorCode, 0);
+    await h.advance(10_001);
+    const after: Any = await h.call(ApiKey.Heartbeat, 4, {
+      groupId: "g",
+      generationId: 2,
+      memberId: a.memberId,
+      groupInstanceId: null,
+    });
+    // a was silent too: both expired, the group is empty and a is unknown.
+    assert.equal(after.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+});
+
+Deno.test("committed offsets and group membership survive a restart", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 2);
+    const joined = await joinAlone(h, "durable");
+    await syncAlone(h, "durable", joined, "mine");
+    assert.deepEqual(await commit(h, "durable", 1, joined.memberId, [["t", 0, 7], ["t", 1, 8]]), [
+      0,
+      0,
+    ]);
+    assert.deepEqual(await commit(h, "simple", -1, "", [["t", 1, 99]], 2), [0]);
+    await h.restart();
+    assert.deepEqual([...await fetchOffsets(h, "durable")], [["t:0", 7], ["t:1", 8]]);
+    assert.deepEqual([...await fetchOffsets(h, "simple")], [["t:1", 99]]);
+    const d: Any = await h.call(ApiKey.DescribeGroups, 5, {
+      groups: ["durable"],
+      includeAuthorizedOperations: false,
+    });
+    assert.equal(d.groups[0].groupState, "Stable");
+    assert.equal(dec.decode(d.groups[0].members[0].memberAssignment), "mine");
+    // The member carries on with its generation after the restart.
+    const hb: Any = await h.call(ApiKey.Heartbeat, 4, {
+      groupId: "durable",
+      generationId: 1,
+      memberId: joined.memberId,
+      groupInstanceId: null,
+    });
+    assert.equal(hb.errorCode, 0);
+  });
+});
+
+Deno.test("checkpoints bound the offsets log and keep the state", async () => {
+  await withGroupBroker(
+    async (h) => {
+      await createTopic(h, "t", 1);
+      for (let i = 0; i < 120; i++) {
+        assert.deepEqual(await commit(h, "busy", -1, "", [["t", 0, i]]), [0]);
+      }
+      const partition = offsetsPartitionFor("busy", 3);
+      const res: Any = await h.call(ApiKey.ListOffsets, 7, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{
+          name: "__consumer_offsets",
+          partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -2n }],
+        }],
+      });
+      const logStart = Number(res.topics[0].partitions[0].offset);
+      assert.ok(logStart >= 100, `log start ${logStart} moved by checkpoints`);
+      await h.restart();
+      assert.deepEqual([...await fetchOffsets(h, "busy")], [["t:0", 119]]);
+    },
+    {},
+    { checkpointEveryRecords: 50 },
+  );
+});
+
+Deno.test("offsets of an empty group expire after offsets.retention.minutes", async () => {
+  await withGroupBroker(
+    async (h) => {
+      await createTopic(h, "t", 1);
+      assert.deepEqual(await commit(h, "old", -1, "", [["t", 0, 3]]), [0]);
+      await h.advance(30_000);
+      assert.deepEqual(await commit(h, "fresh", -1, "", [["t", 0, 4]]), [0]);
+      // One retention check fires at 60 s: "old" is 60 s old (expired), "fresh" 30 s (kept).
+      await h.advance(30_000);
+      assert.deepEqual([...await fetchOffsets(h, "old")], []);
+      assert.deepEqual([...await fetchOffsets(h, "fresh")], [["t:0", 4]]);
+      const list: Any = await h.call(ApiKey.ListGroups, 4, { statesFilter: [] });
+      assert.deepEqual(list.groups.map((g: Any) => g.groupId), ["fresh"]);
+      await h.restart();
+      assert.deepEqual([...await fetchOffsets(h, "old")], []);
+      assert.deepEqual([...await fetchOffsets(h, "fresh")], [["t:0", 4]]);
+    },
+    { "offsets.retention.minutes": "1" },
+    { retentionCheckIntervalMs: 60_000 },
+  );
+});
+
+Deno.test("static members: a restart keeps the assignment, the old id is fenced", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 1);
+    const body = (memberId: string) => joinBody("s", memberId, { groupInstanceId: "i1" });
+    const pending = h.call(ApiKey.JoinGroup, 9, body(""));
+    await h.advance(3_000);
+    const first: Any = await pending;
+    assert.equal(first.errorCode, 0);
+    assert.ok(first.memberId.startsWith("i1-"));
+    await syncAlone(h, "s", first, "p0");
+    const again: Any = await h.call(ApiKey.JoinGroup, 9, body(""));
+    assert.equal(again.errorCode, 0);
+    assert.equal(again.generationId, 1);
+    assert.equal(again.skipAssignment, true);
+    const fenced: Any = await h.call(ApiKey.Heartbeat, 4, {
+      groupId: "s",
+      generationId: 1,
+      memberId: first.memberId,
+      groupInstanceId: "i1",
+    });
+    assert.equal(fenced.errorCode, ErrorCode.FENCED_INSTANCE_ID);
+  });
+});
