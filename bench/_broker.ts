@@ -1,0 +1,162 @@
+/**
+ * A Chronik broker as a child process for the produce benchmark: fresh data dir, a Kafka port and
+ * an admin port (for `/health` and `/metrics`), optional V8 CPU profile; CPU time read from
+ * `/proc` so a run can tell whether the broker's single event loop was saturated.
+ */
+import { waitForPort } from "../tests/_support/kafka_client.ts";
+
+const REPO = new URL("../", import.meta.url).pathname;
+const OUTPUT_TAIL_BYTES = 16_384;
+const STOP_TIMEOUT_MS = 15_000;
+/** `getconf CLK_TCK` on Linux x86-64 and arm64. */
+const CLOCK_TICKS_PER_SEC = 100;
+
+export interface BrokerOptions {
+  readonly kafkaPort: number;
+  readonly adminPort: number;
+  readonly dataDir: string;
+  /** Write a `.cpuprofile` here on exit (Deno's `--cpu-prof`). */
+  readonly cpuProfDir?: string;
+}
+
+/** What the broker's own probes said about a run. */
+export interface BrokerHealth {
+  readonly eventLoopLagMaxMs: number;
+  /** Event-loop probes that fired more than 10 ms late, and all probes. */
+  readonly lagProbesOver10Ms: number;
+  readonly lagProbes: number;
+  /** Produce requests answered, and their summed broker-side latency (read to answer). */
+  readonly produceRequests: number;
+  readonly produceLatencySumSec: number;
+  /** fdatasync calls of partition logs, and their summed duration. */
+  readonly fsyncs: number;
+  readonly fsyncSumSec: number;
+}
+
+export class Broker {
+  readonly #child: Deno.ChildProcess;
+  readonly #drained: Promise<unknown>;
+  readonly options: BrokerOptions;
+  #tail = "";
+  #status: Promise<Deno.CommandStatus> | undefined;
+
+  private constructor(options: BrokerOptions) {
+    this.options = options;
+    const denoFlags = options.cpuProfDir === undefined
+      ? []
+      : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`];
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        ...denoFlags,
+        `${REPO}main.ts`,
+        "--kafka-port",
+        String(options.kafkaPort),
+        "--data-dir",
+        options.dataDir,
+        "--admin-port",
+        String(options.adminPort),
+        "--log-level",
+        "warning",
+      ],
+      cwd: REPO,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const decoder = new TextDecoder();
+    const drain = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) {
+        this.#tail = (this.#tail + decoder.decode(chunk, { stream: true })).slice(
+          -OUTPUT_TAIL_BYTES,
+        );
+      }
+    };
+    this.#drained = Promise.all([drain(this.#child.stdout), drain(this.#child.stderr)]);
+  }
+
+  /** Starts the broker and waits until both ports accept connections. */
+  static async start(options: BrokerOptions): Promise<Broker> {
+    await Deno.mkdir(options.dataDir, { recursive: true });
+    const broker = new Broker(options);
+    try {
+      await waitForPort(options.kafkaPort);
+      await waitForPort(options.adminPort);
+    } catch (error) {
+      await broker.stop("SIGKILL");
+      throw new Error(`broker did not start: ${error}\n${broker.outputTail()}`);
+    }
+    return broker;
+  }
+
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  outputTail(): string {
+    return this.#tail;
+  }
+
+  /** User + system CPU seconds the broker process has used so far. */
+  async cpuSeconds(): Promise<number> {
+    const stat = await Deno.readTextFile(`/proc/${this.#child.pid}/stat`);
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    if (!Number.isFinite(ticks)) throw new Error(`unreadable /proc/${this.pid}/stat: ${stat}`);
+    return ticks / CLOCK_TICKS_PER_SEC;
+  }
+
+  /** Event-loop lag as the broker measured it since it started (`/health`, `/metrics`). */
+  async health(): Promise<BrokerHealth> {
+    const base = `http://127.0.0.1:${this.options.adminPort}`;
+    const health = await (await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) }))
+      .json() as { eventLoopLagMaxMs?: number };
+    const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) }))
+      .text();
+    const sample = (pattern: RegExp) => Number(metrics.match(pattern)?.[1] ?? NaN);
+    const probes = sample(/^chronik_event_loop_lag_observed_seconds_count (\S+)$/m);
+    const within10Ms = sample(
+      /^chronik_event_loop_lag_observed_seconds_bucket\{le="0\.01"\} (\S+)$/m,
+    );
+    return {
+      eventLoopLagMaxMs: health.eventLoopLagMaxMs ?? NaN,
+      lagProbesOver10Ms: probes - within10Ms,
+      lagProbes: probes,
+      produceRequests: sample(/^chronik_request_latency_seconds_count\{api="produce"\} (\S+)$/m),
+      produceLatencySumSec: sample(
+        /^chronik_request_latency_seconds_sum\{api="produce"\} (\S+)$/m,
+      ),
+      fsyncs: sample(/^chronik_log_fsync_latency_seconds_count (\S+)$/m),
+      fsyncSumSec: sample(/^chronik_log_fsync_latency_seconds_sum (\S+)$/m),
+    };
+  }
+
+  /** SIGTERM (a clean shutdown, which also writes the CPU profile); SIGKILL if it hangs. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    if (this.#status === undefined) {
+      try {
+        this.#child.kill(signal);
+      } catch { /* already exited */ }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const killed = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          try {
+            this.#child.kill("SIGKILL");
+          } catch { /* already exited */ }
+          resolve();
+        }, STOP_TIMEOUT_MS);
+      });
+      this.#status = this.#child.status;
+      await Promise.race([this.#status, killed]);
+      clearTimeout(timer);
+    }
+    const status = await this.#status;
+    await this.#drained;
+    return status;
+  }
+}

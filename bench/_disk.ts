@@ -1,0 +1,111 @@
+/**
+ * The disk's own synced sequential write rate: 1 MiB blocks appended to a fresh file, each
+ * followed by fdatasync (what `O_DSYNC` does per write; `dd oflag=dsync bs=1M` measures the same),
+ * in the directory the broker's data lives in, so both figures come from one filesystem.
+ */
+
+/** Bounds of one disk measurement. */
+export interface DiskRateOptions {
+  readonly blockBytes: number;
+  readonly seconds: number;
+  /** Stops earlier once this much is written, so a fast disk cannot fill the filesystem. */
+  readonly maxBytes: number;
+}
+
+export interface DiskRate {
+  readonly blockBytes: number;
+  readonly blocks: number;
+  readonly seconds: number;
+  readonly mbPerSec: number;
+  readonly syncsPerSec: number;
+}
+
+export const DEFAULT_DISK_RATE: DiskRateOptions = {
+  blockBytes: 1024 * 1024,
+  seconds: 3,
+  maxBytes: 4 * 1024 * 1024 * 1024,
+};
+
+/** Writes into `dir`, removes its file afterwards, returns the rate in MB/s (10^6 bytes). */
+export async function syncedWriteRate(
+  dir: string,
+  options: DiskRateOptions = DEFAULT_DISK_RATE,
+): Promise<DiskRate> {
+  if (options.blockBytes <= 0 || options.seconds <= 0 || options.maxBytes < options.blockBytes) {
+    throw new Error(`bad disk rate options: ${JSON.stringify(options)}`);
+  }
+  const path = `${dir}/disk-rate-${Deno.pid}.tmp`;
+  const block = new Uint8Array(options.blockBytes);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 131) & 0xff;
+  const maxBlocks = Math.floor(options.maxBytes / options.blockBytes);
+  const file = await Deno.open(path, { create: true, write: true, truncate: true });
+  let blocks = 0;
+  const t0 = performance.now();
+  const until = t0 + options.seconds * 1000;
+  try {
+    while (performance.now() < until && blocks < maxBlocks) {
+      let written = 0;
+      while (written < block.length) written += await file.write(block.subarray(written));
+      await file.syncData();
+      blocks++;
+    }
+  } finally {
+    file.close();
+    await Deno.remove(path);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    blockBytes: options.blockBytes,
+    blocks,
+    seconds,
+    mbPerSec: (blocks * options.blockBytes) / seconds / 1e6,
+    syncsPerSec: blocks / seconds,
+  };
+}
+
+/** Latency of one small synced append: a floor under any acks=all produce latency. */
+export interface SyncLatency {
+  readonly blockBytes: number;
+  readonly syncs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly maxMs: number;
+}
+
+/** Appends `blockBytes` + fdatasync back to back for `seconds` (at most `maxSyncs` times). */
+export async function syncLatency(
+  dir: string,
+  blockBytes = 64 * 1024,
+  seconds = 2,
+  maxSyncs = 100_000,
+): Promise<SyncLatency> {
+  const path = `${dir}/sync-latency-${Deno.pid}.tmp`;
+  const block = new Uint8Array(blockBytes).fill(7);
+  const samplesMs: number[] = [];
+  const file = await Deno.open(path, { create: true, write: true, truncate: true });
+  const until = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < until && samplesMs.length < maxSyncs) {
+      const t0 = performance.now();
+      let written = 0;
+      while (written < block.length) written += await file.write(block.subarray(written));
+      await file.syncData();
+      samplesMs.push(performance.now() - t0);
+    }
+  } finally {
+    file.close();
+    await Deno.remove(path);
+  }
+  samplesMs.sort((a, b) => a - b);
+  const at = (q: number) =>
+    samplesMs[Math.min(samplesMs.length - 1, Math.floor(q * samplesMs.length))] ?? 0;
+  return {
+    blockBytes,
+    syncs: samplesMs.length,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    p999Ms: at(0.999),
+    maxMs: samplesMs.at(-1) ?? 0,
+  };
+}

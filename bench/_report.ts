@@ -1,0 +1,197 @@
+/**
+ * Turns produce-benchmark results into Markdown: one table per (acks, record size) with a row per
+ * (producers, partitions), the disk's synced rate, and the issue's three targets (reported, never
+ * asserted).
+ */
+import type { ClientResult } from "./_client.ts";
+import type { DiskRate, SyncLatency } from "./_disk.ts";
+import type { ProfileSummary } from "./_profile.ts";
+
+export interface BenchCase {
+  readonly acks: "1" | "all";
+  readonly recordBytes: number;
+  readonly producers: number;
+  readonly partitions: number;
+}
+
+/** One client run plus what the broker's process and probes said meanwhile. */
+export interface RunResult {
+  readonly client: ClientResult;
+  /** Broker CPU seconds over wall seconds of the run: 1.0 = one core busy throughout. */
+  readonly brokerCores: number;
+  readonly eventLoopLagMaxMs: number;
+  readonly lagProbesOver10Ms: number;
+  readonly lagProbes: number;
+  /** Broker-side figures over the whole run (warm-up included): see `BrokerHealth`. */
+  readonly produceRequests: number;
+  readonly produceLatencySumSec: number;
+  readonly fsyncs: number;
+  readonly fsyncSumSec: number;
+  /** Seconds the client process ran (setup, warm-up, window, drain). */
+  readonly wallSec: number;
+}
+
+/** Broker-side means of a run: produce requests/s, ms per produce request, ms per fdatasync. */
+export function brokerMeans(r: RunResult): { reqPerSec: number; reqMs: number; fsyncMs: number } {
+  return {
+    reqPerSec: r.produceRequests / r.wallSec,
+    reqMs: (r.produceLatencySumSec / Math.max(1, r.produceRequests)) * 1000,
+    fsyncMs: (r.fsyncSumSec / Math.max(1, r.fsyncs)) * 1000,
+  };
+}
+
+export interface CaseResult {
+  readonly case: BenchCase;
+  readonly max: RunResult;
+  /** Rate-limited to half of `max`'s msg/s; absent when the max run acked nothing. */
+  readonly half?: RunResult;
+  readonly profile?: ProfileSummary;
+}
+
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly command: string;
+  readonly secondsPerCase: number;
+  readonly warmupSeconds: number;
+  readonly lingerMs: number;
+  readonly cores: number;
+  readonly diskBefore: DiskRate;
+  readonly diskAfter: DiskRate;
+  readonly diskSyncLatency: SyncLatency;
+  readonly cases: readonly CaseResult[];
+}
+
+export function caseId(c: BenchCase): string {
+  return `acks=${c.acks} ${c.recordBytes}B ${c.producers}prod ${c.partitions}part`;
+}
+
+const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
+const f1 = (n: number) => n.toFixed(1);
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+function errorsOf(r: RunResult): string {
+  const failed = r.client.errors + r.client.canceled;
+  return failed === 0 ? "0" : `${f0(failed)} (${r.client.errorKinds ?? r.client.firstError})`;
+}
+
+/** Mean synced MB/s of the two disk measurements. */
+export function diskMbPerSec(report: BenchReport): number {
+  return (report.diskBefore.mbPerSec + report.diskAfter.mbPerSec) / 2;
+}
+
+function caseTable(cases: readonly CaseResult[]): string[] {
+  const lines = [
+    "| producers | partitions | max msg/s | max MB/s | p50 / p99 / p999 ms at max | broker cores | loop lag max ms | produce req/s, broker ms/req, ms/fsync | half-load msg/s | p50 / p99 / p999 ms at half | req/s, ms/req at half | errors |",
+    "|---:|---:|---:|---:|---|---:|---:|---|---:|---|---|---|",
+  ];
+  for (const r of cases) {
+    const m = r.max;
+    const h = r.half;
+    const b = brokerMeans(m);
+    lines.push(
+      `| ${r.case.producers} | ${r.case.partitions} | ${f0(m.client.msgPerSec)} | ` +
+        `${f1(m.client.mbPerSec)} | ${ms(m.client.p50Ms)} / ${ms(m.client.p99Ms)} / ` +
+        `${ms(m.client.p999Ms)} | ${m.brokerCores.toFixed(2)} | ${f0(m.eventLoopLagMaxMs)} | ` +
+        `${f0(b.reqPerSec)}, ${ms(b.reqMs)}, ${ms(b.fsyncMs)} | ` +
+        (h === undefined
+          ? "- | - | - | "
+          : `${f0(h.client.msgPerSec)} | ${ms(h.client.p50Ms)} / ${ms(h.client.p99Ms)} / ` +
+            `${ms(h.client.p999Ms)} | ${f0(brokerMeans(h).reqPerSec)}, ` +
+            `${ms(brokerMeans(h).reqMs)} | `) +
+        `${errorsOf(m)}${h === undefined ? "" : ` / ${errorsOf(h)}`} |`,
+    );
+  }
+  return lines;
+}
+
+/** The three targets of the issue, each with its figure and a met/missed word. */
+export function targetLines(report: BenchReport): string[] {
+  const disk = diskMbPerSec(report);
+  const lines: string[] = [];
+  const allKib = report.cases.filter((c) => c.case.acks === "all" && c.case.recordBytes === 1024);
+  if (allKib.length > 0) {
+    const best = allKib.reduce((a, b) => (b.max.client.mbPerSec > a.max.client.mbPerSec ? b : a));
+    const ratio = best.max.client.mbPerSec / disk;
+    lines.push(
+      `- acks=all 1 KiB ingest / disk synced rate: ${f1(best.max.client.mbPerSec)} / ${f1(disk)} ` +
+        `MB/s = **${ratio.toFixed(2)}** (target >= 0.7: ${ratio >= 0.7 ? "met" : "missed"}; ` +
+        `best case ${caseId(best.case)})`,
+    );
+    for (const c of allKib) {
+      if (c.half === undefined) continue;
+      const p99 = c.half.client.p99Ms;
+      lines.push(
+        `- p99 at half load, ${caseId(c.case)}: **${ms(p99)} ms** at ` +
+          `${f0(c.half.client.msgPerSec)} msg/s (target < 10 ms: ${p99 < 10 ? "met" : "missed"})`,
+      );
+    }
+  }
+  for (const one of report.cases.filter((c) => c.case.producers === 1)) {
+    const many = report.cases.find((c) =>
+      c.case.producers === 64 && c.case.acks === one.case.acks &&
+      c.case.recordBytes === one.case.recordBytes && c.case.partitions === one.case.partitions
+    );
+    if (many === undefined || one.max.client.msgPerSec === 0) continue;
+    const ratio = many.max.client.msgPerSec / one.max.client.msgPerSec;
+    lines.push(
+      `- 64 vs 1 producers, acks=${one.case.acks} ${one.case.recordBytes}B ` +
+        `${one.case.partitions}part: ${f0(many.max.client.msgPerSec)} vs ` +
+        `${f0(one.max.client.msgPerSec)} msg/s = **${ratio.toFixed(2)}** ` +
+        `(target >= 1: ${ratio >= 1 ? "met" : "missed"})`,
+    );
+  }
+  return lines;
+}
+
+export function profileLines(c: CaseResult): string[] {
+  const p = c.profile;
+  if (p === undefined) return [];
+  const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+  return [
+    `CPU profile of the broker, ${caseId(c.case)} (max load): ${p.samples} samples, main thread ` +
+    `busy ${pct(p.busyShare)}`,
+    "",
+    "| self time | function |",
+    "|---:|---|",
+    ...p.byFunction.map((r) => `| ${pct(r.share)} | \`${r.name}\` |`),
+    "",
+    "| self time | file |",
+    "|---:|---|",
+    ...p.byFile.map((r) => `| ${pct(r.share)} | \`${r.name}\` |`),
+  ];
+}
+
+/** The whole report as Markdown. */
+export function reportMarkdown(report: BenchReport): string {
+  const disk = diskMbPerSec(report);
+  const lines = [
+    `Run ${report.startedAt}: \`${report.command}\`, ${report.secondsPerCase} s per run after ` +
+    `${report.warmupSeconds} s warm-up, client linger ${report.lingerMs} ms, ${report.cores} ` +
+    `cores shared by broker and client.`,
+    "",
+    `Disk synced sequential write (1 MiB blocks, fdatasync each, data dir's filesystem): ` +
+    `${f1(report.diskBefore.mbPerSec)} MB/s before, ${f1(report.diskAfter.mbPerSec)} MB/s ` +
+    `after, mean **${f1(disk)} MB/s**. The same disk's latency of one ` +
+    `${report.diskSyncLatency.blockBytes / 1024} KiB append + fdatasync: p50 ` +
+    `${ms(report.diskSyncLatency.p50Ms)}, p99 ${ms(report.diskSyncLatency.p99Ms)}, p999 ` +
+    `${ms(report.diskSyncLatency.p999Ms)}, max ${ms(report.diskSyncLatency.maxMs)} ms ` +
+    `(${report.diskSyncLatency.syncs} syncs).`,
+    "",
+  ];
+  const groups = new Map<string, CaseResult[]>();
+  for (const c of report.cases) {
+    const key = `acks=${c.case.acks}, ${c.case.recordBytes} B records`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  for (const [key, cases] of groups) {
+    const best = Math.max(...cases.map((c) => c.max.client.mbPerSec));
+    lines.push(`#### ${key} (best ${f1(best)} MB/s = ${(best / disk).toFixed(2)} x disk)`, "");
+    lines.push(...caseTable(cases), "");
+  }
+  lines.push("Targets (reported, not asserted):", "", ...targetLines(report), "");
+  for (const c of report.cases) {
+    const p = profileLines(c);
+    if (p.length > 0) lines.push(...p, "");
+  }
+  return lines.join("\n");
+}

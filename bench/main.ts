@@ -1,0 +1,358 @@
+/**
+ * `deno task bench`: the produce benchmark with a real Kafka client.
+ *
+ * Builds the franz-go load generator (`bench/go/`, into `bench/.cache/`), then for every case of
+ * acks {1, all} x record size {100 B, 1 KiB} x producers {1, 64} x partitions {1, 16}:
+ * starts a fresh broker on a fresh data dir, drives it as fast as the clients go (max load), then
+ * on another fresh broker at half that rate (rate-limited; the latency test). Prints msg/s, MB/s,
+ * p50/p99/p999 produce latency, the broker's CPU (cores) and event-loop lag per run, the disk's
+ * own synced write rate (1 MiB blocks, fdatasync each, same filesystem as the data dir, measured
+ * before and after) and the issue's targets as met/missed. Nothing is asserted.
+ *
+ * Flags:
+ * - `--quick`: 3 s per run, 1 s warm-up (default 10 s, 1 s);
+ * - `--seconds N`, `--warmup N`: override the run and warm-up lengths;
+ * - `--linger-ms N`: the clients' linger (default 0: a batch leaves as soon as the connection
+ *   has an in-flight slot, so batches grow only under load);
+ * - `--only a,b`: run only cases whose id contains one of the parts, e.g. `--only "acks=all 1024B"`;
+ * - `--profile`: run the max-load broker under `--cpu-prof` and print where its time went
+ *   (profiles are kept in `bench/.cache/profiles/`);
+ * - `--markdown PATH`: also write the report as Markdown;
+ * - `--data-dir DIR`: where brokers keep data (default `bench/.cache/data`), removed afterwards;
+ * - `--port-base P`: Kafka/admin ports P..P+19 (default 19500);
+ * - `--all`: afterwards run the other benches (`codec_bench.ts`, `log_bench.ts`,
+ *   `raft_bench.ts`) as subprocesses.
+ *
+ * The JSON of the last run is written to `bench/.cache/produce-results.json`.
+ *
+ * @module
+ */
+import { buildClient, type ClientRun, runClient } from "./_client.ts";
+import { DEFAULT_DISK_RATE, syncedWriteRate, syncLatency } from "./_disk.ts";
+import { Broker } from "./_broker.ts";
+import { newestProfile, summarizeProfile } from "./_profile.ts";
+import {
+  type BenchCase,
+  type BenchReport,
+  brokerMeans,
+  caseId,
+  type CaseResult,
+  profileLines,
+  reportMarkdown,
+  type RunResult,
+} from "./_report.ts";
+
+const BENCH = new URL("./", import.meta.url).pathname;
+const REPO = new URL("../", import.meta.url).pathname;
+const PORT_SLOTS = 10;
+const OTHER_BENCH_TIMEOUT_MS = 5 * 60_000;
+/** Every client's buffer together stays near these (franz-go blocks Produce beyond them). */
+const TOTAL_BUFFER_BYTES = 16 * 1024 * 1024;
+const TOTAL_BUFFER_RECORDS = 40_000;
+
+interface Args {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly lingerMs: number;
+  readonly only: readonly string[];
+  readonly profile: boolean;
+  readonly markdown: string | undefined;
+  readonly dataDir: string;
+  readonly portBase: number;
+  readonly all: boolean;
+  readonly quick: boolean;
+}
+
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  let quick = false;
+  let all = false;
+  let profile = false;
+  let seconds: number | undefined;
+  let warmupSeconds: number | undefined;
+  let lingerMs = 0;
+  let only: string[] = [];
+  let markdown: string | undefined;
+  let dataDir = `${BENCH}.cache/data`;
+  let portBase = 19500;
+  const value = (i: number): string => {
+    const v = argv[i + 1];
+    if (v === undefined) throw new UsageError(`${argv[i]} needs a value`);
+    return v;
+  };
+  const number = (i: number, min: number, max: number): number => {
+    const n = Number(value(i));
+    if (!Number.isFinite(n) || n < min || n > max) {
+      throw new UsageError(`${argv[i]} must be a number in [${min}, ${max}], not ${argv[i + 1]}`);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    switch (argv[i]) {
+      case "--quick":
+        quick = true;
+        break;
+      case "--all":
+        all = true;
+        break;
+      case "--profile":
+        profile = true;
+        break;
+      case "--seconds":
+        seconds = number(i++, 0.5, 120);
+        break;
+      case "--warmup":
+        warmupSeconds = number(i++, 0, 30);
+        break;
+      case "--linger-ms":
+        lingerMs = number(i++, 0, 1000);
+        break;
+      case "--only":
+        only = value(i++).split(",").map((s) => s.trim()).filter((s) => s !== "");
+        break;
+      case "--markdown":
+        markdown = value(i++);
+        break;
+      case "--data-dir":
+        dataDir = value(i++);
+        break;
+      case "--port-base":
+        portBase = number(i++, 1024, 65535 - 2 * PORT_SLOTS);
+        break;
+      default:
+        throw new UsageError(`unknown argument ${argv[i]}`);
+    }
+  }
+  return {
+    seconds: seconds ?? (quick ? 3 : 10),
+    warmupSeconds: warmupSeconds ?? 1,
+    lingerMs,
+    only,
+    profile,
+    markdown,
+    dataDir,
+    portBase,
+    all,
+    quick,
+  };
+}
+
+function allCases(): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const acks of ["1", "all"] as const) {
+    for (const recordBytes of [100, 1024]) {
+      for (const partitions of [1, 16]) {
+        for (const producers of [1, 64]) cases.push({ acks, recordBytes, producers, partitions });
+      }
+    }
+  }
+  return cases;
+}
+
+/** Mutable run state: which broker is up, so Ctrl-C can take it down too. */
+class Runner {
+  #slot = 0;
+  #runs = 0;
+  current: Broker | undefined;
+
+  constructor(readonly args: Args, readonly binary: string, readonly dataRoot: string) {}
+
+  /** One client run against a fresh broker; `cpuProfDir` profiles the broker. */
+  async run(c: BenchCase, ratePerSec: number, cpuProfDir?: string): Promise<RunResult> {
+    const kafkaPort = this.args.portBase + 2 * this.#slot;
+    this.#slot = (this.#slot + 1) % PORT_SLOTS;
+    const dataDir = `${this.dataRoot}/run-${++this.#runs}`;
+    const broker = await Broker.start({
+      kafkaPort,
+      adminPort: kafkaPort + 1,
+      dataDir,
+      ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
+    });
+    this.current = broker;
+    try {
+      const run: ClientRun = {
+        bootstrap: `127.0.0.1:${kafkaPort}`,
+        topic: `bench-${this.#runs}`,
+        partitions: c.partitions,
+        acks: c.acks,
+        recordBytes: c.recordBytes,
+        producers: c.producers,
+        seconds: this.args.seconds,
+        warmupSeconds: this.args.warmupSeconds,
+        ratePerSec,
+        lingerMs: this.args.lingerMs,
+        bufferBytesPerClient: Math.max(64 * 1024, Math.floor(TOTAL_BUFFER_BYTES / c.producers)),
+        bufferRecordsPerClient: Math.max(256, Math.floor(TOTAL_BUFFER_RECORDS / c.producers)),
+      };
+      const cpu0 = await broker.cpuSeconds();
+      const t0 = performance.now();
+      const client = await runClient(this.binary, run);
+      const wallSec = (performance.now() - t0) / 1000;
+      const brokerCores = (await broker.cpuSeconds() - cpu0) / wallSec;
+      const health = await broker.health();
+      return { client, brokerCores, wallSec, ...health };
+    } catch (error) {
+      throw new Error(`${caseId(c)}: ${error}\nbroker output:\n${broker.outputTail()}`);
+    } finally {
+      this.current = undefined;
+      const status = await broker.stop();
+      if (!status.success && status.signal !== "SIGKILL") {
+        console.error(`broker exited ${status.code}:\n${broker.outputTail()}`);
+      }
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  }
+}
+
+function runLine(label: string, r: RunResult): string {
+  const c = r.client;
+  const b = brokerMeans(r);
+  const failed = c.errors + c.canceled;
+  return `  ${label.padEnd(5)} ${Math.round(c.msgPerSec).toString().padStart(8)} msg/s ` +
+    `${c.mbPerSec.toFixed(1).padStart(7)} MB/s  p50 ${c.p50Ms.toFixed(2)} p99 ` +
+    `${c.p99Ms.toFixed(2)} p999 ${c.p999Ms.toFixed(2)} ms  broker ${r.brokerCores.toFixed(2)} ` +
+    `cores, lag max ${r.eventLoopLagMaxMs.toFixed(0)} ms, ${b.reqPerSec.toFixed(0)} req/s at ` +
+    `${b.reqMs.toFixed(1)} ms, fsync ${b.fsyncMs.toFixed(2)} ms, client ` +
+    `${c.clientCpuSec.toFixed(1)} cpu-s` +
+    (failed > 0 ? `, ${failed} failed: ${c.errorKinds ?? c.firstError}` : "") +
+    (c.pacingBehindSec > 0 ? `, pacing fell ${c.pacingBehindSec.toFixed(2)} s behind` : "");
+}
+
+async function profileCase(runner: Runner, c: BenchCase): Promise<CaseResult["profile"]> {
+  const dir = `${runner.dataRoot}/prof`;
+  await Deno.mkdir(dir, { recursive: true });
+  const keep = `${BENCH}.cache/profiles`;
+  await Deno.mkdir(keep, { recursive: true });
+  await runner.run(c, 0, dir);
+  const path = await newestProfile(dir);
+  if (path === undefined) {
+    console.error("  no .cpuprofile written (did the broker exit cleanly?)");
+    return undefined;
+  }
+  const kept = `${keep}/${caseId(c).replaceAll(/[^A-Za-z0-9]+/g, "_")}.cpuprofile`;
+  await Deno.rename(path, kept);
+  return await summarizeProfile(kept, REPO);
+}
+
+async function runOtherBenches(quick: boolean): Promise<void> {
+  const benches: [string, string[]][] = [
+    ["codec_bench.ts", []],
+    ["log_bench.ts", quick ? ["1"] : []],
+    ["raft_bench.ts", []],
+  ];
+  for (const [file, extra] of benches) {
+    console.log(`\n## ${file}`);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", `${BENCH}${file}`, ...extra],
+      cwd: REPO,
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+    }, OTHER_BENCH_TIMEOUT_MS);
+    const status = await child.status;
+    clearTimeout(timer);
+    if (!status.success) console.error(`${file} exited ${status.code} (signal ${status.signal})`);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`bench: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const cases = allCases().filter((c) =>
+    args.only.length === 0 || args.only.some((part) => caseId(c).includes(part))
+  );
+  if (cases.length === 0) {
+    console.error(`bench: --only ${args.only.join(",")} matches no case`);
+    return 2;
+  }
+  const startedAt = new Date().toISOString();
+  console.log("building the franz-go client (bench/go -> bench/.cache/producebench)");
+  const binary = await buildClient();
+  const dataRoot = `${args.dataDir}/bench-${Deno.pid}`;
+  await Deno.mkdir(dataRoot, { recursive: true });
+  const runner = new Runner(args, binary, dataRoot);
+  const onInterrupt = () => {
+    runner.current?.stop("SIGKILL").finally(() => Deno.exit(130));
+    if (runner.current === undefined) Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const runsPerCase = args.profile ? 3 : 2;
+  const estimateSec = cases.length * runsPerCase * (args.seconds + args.warmupSeconds + 3) + 10;
+  console.log(
+    `${cases.length} cases x ${runsPerCase} runs, ${args.seconds} s each: about ` +
+      `${Math.ceil(estimateSec / 60)} min; data in ${dataRoot}`,
+  );
+  try {
+    const diskBefore = await syncedWriteRate(dataRoot, DEFAULT_DISK_RATE);
+    console.log(`disk synced write, 1 MiB blocks: ${diskBefore.mbPerSec.toFixed(1)} MB/s`);
+    const diskSyncLatency = await syncLatency(dataRoot);
+    console.log(
+      `disk 64 KiB append + fdatasync: p50 ${diskSyncLatency.p50Ms.toFixed(2)} p99 ` +
+        `${diskSyncLatency.p99Ms.toFixed(2)} p999 ${diskSyncLatency.p999Ms.toFixed(2)} ms`,
+    );
+    const results: CaseResult[] = [];
+    for (const c of cases) {
+      console.log(caseId(c));
+      const max = await runner.run(c, 0);
+      console.log(runLine("max", max));
+      let half: RunResult | undefined;
+      if (max.client.msgPerSec > 0) {
+        half = await runner.run(c, Math.max(1, Math.round(max.client.msgPerSec / 2)));
+        console.log(runLine("half", half));
+      }
+      const profile = args.profile ? await profileCase(runner, c) : undefined;
+      const result: CaseResult = {
+        case: c,
+        max,
+        ...(half === undefined ? {} : { half }),
+        ...(profile === undefined ? {} : { profile }),
+      };
+      for (const line of profileLines(result)) console.log(`  ${line}`);
+      results.push(result);
+    }
+    const diskAfter = await syncedWriteRate(dataRoot, DEFAULT_DISK_RATE);
+    console.log(`disk synced write, 1 MiB blocks: ${diskAfter.mbPerSec.toFixed(1)} MB/s`);
+    const report: BenchReport = {
+      startedAt,
+      command: ["deno task bench", ...argv].join(" "),
+      secondsPerCase: args.seconds,
+      warmupSeconds: args.warmupSeconds,
+      lingerMs: args.lingerMs,
+      cores: navigator.hardwareConcurrency,
+      diskBefore,
+      diskAfter,
+      diskSyncLatency,
+      cases: results,
+    };
+    const markdown = reportMarkdown(report);
+    console.log(`\n${markdown}`);
+    await Deno.writeTextFile(
+      `${BENCH}.cache/produce-results.json`,
+      JSON.stringify(report, null, 2),
+    );
+    if (args.markdown !== undefined) await Deno.writeTextFile(args.markdown, markdown);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    await Deno.remove(dataRoot, { recursive: true }).catch(() => {});
+  }
+  if (args.all) await runOtherBenches(args.quick);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
