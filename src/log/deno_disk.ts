@@ -1,8 +1,8 @@
 /**
- * {@link Disk} on `Deno.FsFile`. Deno has no pread/pwrite, so each file's seek+read and
- * seek+write pairs run one at a time through a per-file queue. `sync` goes through a second
- * handle: Deno serializes operations on one handle, and fdatasync covers the file whichever
- * descriptor asks, so writes (and group commit) proceed while a sync is in flight.
+ * {@link Disk} on `Deno.FsFile`. Deno has no pread/pwrite and serializes operations on one
+ * handle, so each file uses up to three: writes (seek skipped when appending where the last
+ * write ended), reads (seek+read pairs, queued among themselves), and sync (fdatasync covers the
+ * file whichever descriptor asks, so writes and group commit proceed while a sync is in flight).
  *
  * @module
  */
@@ -10,7 +10,13 @@
 import type { Disk, DiskFile } from "./disk.ts";
 
 class DenoFile implements DiskFile {
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Writes and truncates, one at a time (each seek+write pair must not interleave). */
+  #writeQueue: Promise<unknown> = Promise.resolve();
+  /** Reads, one at a time on their own handle, so fetches never wait behind appends. */
+  #readQueue: Promise<unknown> = Promise.resolve();
+  #readHandle: Deno.FsFile | undefined;
+  /** The write handle's file position, when known: an append there needs no seek. */
+  #writePosition: number | undefined;
   #closed = false;
   constructor(
     readonly path: string,
@@ -18,31 +24,45 @@ class DenoFile implements DiskFile {
     readonly syncHandle: Deno.FsFile,
   ) {}
 
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
-    this.#queue = run.catch(() => {});
+  #serialWrite<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#writeQueue.then(fn, fn);
+    this.#writeQueue = run.catch(() => {});
     return run;
   }
 
   read(position: number, lengthBytes: number): Promise<Uint8Array> {
-    return this.#serial(async () => {
+    const run = this.#readQueue.then(async () => {
+      // Opened on first read: sealed segments that are never read cost no descriptor.
+      this.#readHandle ??= await Deno.open(this.path, { read: true });
+      const handle = this.#readHandle;
       const buf = new Uint8Array(lengthBytes);
-      await this.file.seek(position, Deno.SeekMode.Start);
+      await handle.seek(position, Deno.SeekMode.Start);
       let got = 0;
       while (got < lengthBytes) {
-        const n = await this.file.read(buf.subarray(got));
+        const n = await handle.read(buf.subarray(got));
         if (n === null || n === 0) break;
         got += n;
       }
       return got === lengthBytes ? buf : buf.subarray(0, got);
     });
+    this.#readQueue = run.catch(() => {});
+    return run;
   }
 
   write(position: number, data: Uint8Array): Promise<void> {
-    return this.#serial(async () => {
-      await this.file.seek(position, Deno.SeekMode.Start);
+    return this.#serialWrite(async () => {
+      if (this.#writePosition !== position) {
+        this.#writePosition = undefined;
+        await this.file.seek(position, Deno.SeekMode.Start);
+      }
       let done = 0;
-      while (done < data.length) done += await this.file.write(data.subarray(done));
+      try {
+        while (done < data.length) done += await this.file.write(data.subarray(done));
+      } catch (e) {
+        this.#writePosition = undefined;
+        throw e;
+      }
+      this.#writePosition = position + data.length;
     });
   }
 
@@ -51,7 +71,7 @@ class DenoFile implements DiskFile {
   }
 
   truncate(sizeBytes: number): Promise<void> {
-    return this.#serial(() => this.file.truncate(sizeBytes));
+    return this.#serialWrite(() => this.file.truncate(sizeBytes));
   }
 
   async size(): Promise<number> {
@@ -61,9 +81,10 @@ class DenoFile implements DiskFile {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Let queued operations finish before the handle goes away.
+    // Let queued operations finish before the handles go away.
     this.syncHandle.close();
-    this.#queue.finally(() => this.file.close());
+    this.#writeQueue.finally(() => this.file.close());
+    this.#readQueue.finally(() => this.#readHandle?.close());
   }
 }
 

@@ -129,6 +129,28 @@ export interface TimestampLookup {
 
 const DAY_MS = 86_400_000;
 
+/** Bound on bytes coalesced into one write (the first append is taken whatever its size). */
+const MAX_COALESCED_WRITE_BYTES = 4 * 1024 * 1024;
+
+interface PendingAppend extends PromiseWithResolvers<AppendResult> {
+  readonly views: BatchView[];
+  readonly total: number;
+  readonly options: AppendOptions;
+}
+
+function concat(views: readonly BatchView[]): Uint8Array {
+  if (views.length === 1) return views[0]!.bytes;
+  let total = 0;
+  for (const v of views) total += v.sizeBytes;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const v of views) {
+    out.set(v.bytes, at);
+    at += v.sizeBytes;
+  }
+  return out;
+}
+
 interface Resolved {
   readonly disk: Disk;
   readonly nowMs: () => number;
@@ -182,6 +204,10 @@ export class PartitionLog {
   #recoveryPoint = 0;
   #pendingBytes = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Appends waiting for the writer; drained in arrival order, many per write. */
+  #appends: PendingAppend[] = [];
+  /** True while a drain of `#appends` is queued or running. */
+  #draining = false;
   #failed: Error | null = null;
   #closed = false;
   readonly #group: GroupSync;
@@ -300,7 +326,7 @@ export class PartitionLog {
     }
     this.#pendingBytes += total;
     try {
-      const result = await this.#serial(() => this.#write(views, total, options));
+      const result = await this.#enqueueAppend(views, total, options);
       if (this.#o.ackBeforeSync) {
         this.#group.request().catch((e) => {
           try {
@@ -320,55 +346,114 @@ export class PartitionLog {
     }
   }
 
-  async #write(views: BatchView[], total: number, o: AppendOptions): Promise<AppendResult> {
+  #enqueueAppend(views: BatchView[], total: number, options: AppendOptions): Promise<AppendResult> {
+    const pending: PendingAppend = { views, total, options, ...Promise.withResolvers() };
+    this.#appends.push(pending);
+    if (!this.#draining) {
+      this.#draining = true;
+      this.#serial(() => this.#drainAppends()).catch(() => {});
+    }
+    return pending.promise;
+  }
+
+  /**
+   * Writes the appends queued so far (up to {@link MAX_COALESCED_WRITE_BYTES}) with one write:
+   * under load, requests that arrived during the previous write share the next one. Runs as one
+   * serialized operation; if more are waiting afterwards it queues itself again, so truncations
+   * and closes are not starved.
+   */
+  async #drainAppends(): Promise<void> {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.#appends.length) {
+      const next = this.#appends[count]!.total;
+      if (count > 0 && bytes + next > MAX_COALESCED_WRITE_BYTES) break;
+      bytes += next;
+      count++;
+    }
+    const group = this.#appends.splice(0, count);
+    try {
+      await this.#writeGroup(group, bytes);
+    } catch (e) {
+      for (const p of group) p.reject(e);
+    } finally {
+      if (this.#appends.length > 0) {
+        this.#serial(() => this.#drainAppends()).catch(() => {});
+      } else {
+        this.#draining = false;
+      }
+    }
+  }
+
+  async #writeGroup(group: PendingAppend[], bytes: number): Promise<void> {
     if (this.#failed) throw new LogFailedError(`log ${this.dir} failed: ${this.#failed.message}`);
+    const now = this.#o.nowMs();
+    let span = 0;
+    for (const p of group) for (const v of p.views) span += v.lastOffsetDelta + 1;
+    await this.#maybeRoll(bytes, span, now);
+    // Decide each append in order; later ones see earlier ones' offsets and producer state.
+    const outcomes: (AppendResult | Error)[] = [];
+    const toWrite: BatchView[] = [];
+    for (const p of group) {
+      try {
+        outcomes.push(this.#prepare(p, now, toWrite));
+      } catch (e) {
+        outcomes.push(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    if (toWrite.length > 0) {
+      const seg = this.#active;
+      const position = seg.sizeBytes;
+      try {
+        await seg.file.write(position, concat(toWrite));
+      } catch (e) {
+        this.#fail(e);
+      }
+      let at = position;
+      for (const v of toWrite) {
+        seg.noteBatch(v, at, v.sizeBytes);
+        at += v.sizeBytes;
+      }
+    }
+    group.forEach((p, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof Error) p.reject(outcome);
+      else p.resolve(outcome);
+    });
+  }
+
+  /**
+   * Assigns one append its offsets (or checks a follower's), stamps epoch and time, records
+   * producer state, and adds its batches to `toWrite`. A write failure after this fails the whole
+   * log, so recording producer state before the write cannot leave it ahead of a live log.
+   */
+  #prepare(p: PendingAppend, now: number, toWrite: BatchView[]): AppendResult {
+    const o = p.options;
     if (o.checkProducers) {
-      const duplicate = this.#checkProducer(views);
+      const duplicate = this.#checkProducer(p.views);
       if (duplicate !== undefined) return duplicate;
     }
-    const now = this.#o.nowMs();
-    let next = this.logEndOffset;
-    let span = 0;
-    for (const v of views) span += v.lastOffsetDelta + 1;
-    await this.#maybeRoll(total, span, now);
-    const baseOffset = o.assignOffsets === false ? views[0]!.baseOffset : next;
-    for (const v of views) {
-      if (o.assignOffsets === false) {
-        if (v.baseOffset !== next) {
-          throw new InvalidOffsetError(`batch at ${v.baseOffset}, log end is ${next}`);
+    let next = this.#nextOffset(toWrite);
+    const baseOffset = o.assignOffsets === false ? p.views[0]!.baseOffset : next;
+    if (o.assignOffsets === false) {
+      // Check the whole append before changing anything.
+      let expect = next;
+      for (const v of p.views) {
+        if (v.baseOffset !== expect) {
+          throw new InvalidOffsetError(`batch at ${v.baseOffset}, log end is ${expect}`);
         }
-      } else {
-        setBaseOffset(v.bytes, next);
+        expect = v.nextOffset;
       }
+    }
+    for (const v of p.views) {
+      if (o.assignOffsets !== false) setBaseOffset(v.bytes, next);
       if (o.partitionLeaderEpoch !== undefined) {
         setPartitionLeaderEpoch(v.bytes, o.partitionLeaderEpoch);
       }
       if (o.logAppendTime) setLogAppendTime(v.bytes, now);
       next = v.nextOffset;
-    }
-    const seg = this.#active;
-    let data: Uint8Array;
-    if (views.length === 1) {
-      data = views[0]!.bytes;
-    } else {
-      data = new Uint8Array(total);
-      let at = 0;
-      for (const v of views) {
-        data.set(v.bytes, at);
-        at += v.sizeBytes;
-      }
-    }
-    const position = seg.sizeBytes;
-    try {
-      await seg.file.write(position, data);
-    } catch (e) {
-      this.#fail(e);
-    }
-    let at = position;
-    for (const v of views) {
-      seg.noteBatch(v, at, v.sizeBytes);
       this.producers.record(v, v.baseOffset);
-      at += v.sizeBytes;
+      toWrite.push(v);
     }
     return {
       baseOffset,
@@ -376,6 +461,12 @@ export class PartitionLog {
       logAppendTimeMs: o.logAppendTime ? now : -1,
       duplicate: false,
     };
+  }
+
+  /** The log end counting batches prepared for the write in progress. */
+  #nextOffset(toWrite: BatchView[]): number {
+    const last = toWrite[toWrite.length - 1];
+    return last === undefined ? this.logEndOffset : last.nextOffset;
   }
 
   /** A duplicate's original offsets, undefined for a batch to write; throws for a bad sequence. */
