@@ -39,6 +39,11 @@ export interface RaftConfig {
   readonly maxReadIndexRequests: number;
   /** Messages queued for the next Ready; more are dropped (Raft tolerates loss) and counted. */
   readonly maxOutboxMsgs: number;
+  /**
+   * Log entries read per attempt to learn the membership (the campaign guard and the restart
+   * replay, see `_membership.ts`); a longer backlog is read over several attempts.
+   */
+  readonly maxConfScanEntries: number;
   /** Index already applied by the state machine at construction (entries up to it are skipped). */
   readonly applied: number;
   readonly testingKnobs: TestingKnobs;
@@ -68,6 +73,7 @@ export const defaultRaftConfig: Omit<RaftConfig, "id" | "storage" | "rng"> = Obj
   maxSnapshotBytes: 1024 * 1024 * 1024,
   maxReadIndexRequests: 4096,
   maxOutboxMsgs: 65536,
+  maxConfScanEntries: 16384,
   applied: 0,
   testingKnobs: noTestingKnobs,
 });
@@ -95,6 +101,7 @@ export function resolveConfig(input: RaftConfigInput): RaftConfig {
       "maxSnapshotBytes",
       "maxReadIndexRequests",
       "maxOutboxMsgs",
+      "maxConfScanEntries",
     ] as const
   ) positiveInt(k, c[k]);
   if (c.electionTicks <= c.heartbeatTicks) {

@@ -12,6 +12,7 @@ import type {
   VoteMessage,
 } from "./types.ts";
 import { NONE } from "./types.ts";
+import { confTrackingRestored } from "./_membership.ts";
 
 function respondAppend(
   r: Raft,
@@ -128,6 +129,7 @@ function installSnapshot(r: Raft, snap: Snapshot): void {
   }
   r.log.restore(snap);
   r.applyConfState(snap.meta.confState);
+  confTrackingRestored(r, index);
 }
 
 /** Vote and pre-vote requests (paper §5.2, §5.4.1; thesis §9.6). */

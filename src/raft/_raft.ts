@@ -13,6 +13,12 @@ import {
   handleVoteRequest,
 } from "./_follower.ts";
 import { RaftLog } from "./log.ts";
+import {
+  type ConfTracking,
+  membershipSettled,
+  newConfTracking,
+  scanConfChanges,
+} from "./_membership.ts";
 import { Progress } from "./progress.ts";
 import { hasQuorum, voteOutcome } from "./quorum.ts";
 import { leaderReadIndex, releasePendingReads } from "./_read_index.ts";
@@ -87,6 +93,8 @@ export class Raft {
   broadcastPending = false;
   /** Committed entries could not be read; wait for the next tick before retrying. */
   committedReadBlocked = false;
+  /** What is known of conf changes up to commit (the campaign guard, see `_membership.ts`). */
+  readonly confTracking: ConfTracking;
 
   constructor(readonly cfg: RaftConfig) {
     this.id = cfg.id;
@@ -96,6 +104,22 @@ export class Raft {
     this.applyConfState(confState);
     this.becomeFollower(hardState.term, NONE);
     this.vote = hardState.vote;
+    // Membership as of `applied`: the snapshot's plus the conf changes applied before the restart.
+    this.confTracking = newConfTracking(this.log.firstIndex() - 1, this.log.applied);
+    scanConfChanges(this, this.confTracking.replayTo); // if storage cannot answer, hand-out retries
+  }
+
+  /**
+   * Invariant (checked in `RawNode.ready`): the outbox holds only messages of the current term or
+   * later (a granted pre-vote), so a Ready never sends a promise its own persist undoes. A message
+   * speaks for the state of the term it was queued in; the Ready that carries it persists the new
+   * term, and a new term's leader may truncate the entries an old acknowledgement covers (seed
+   * 142). Within one term a follower never truncates what it acknowledged (the term's leader only
+   * appends), so current-term acknowledgements stay true. Dropping is safe: Raft tolerates loss.
+   */
+  #dropOlderTermMsgs(): void {
+    const term = this.term;
+    if (this.msgs.some((m) => m.term < term)) this.msgs = this.msgs.filter((m) => m.term >= term);
   }
 
   send(m: Message): void {
@@ -121,6 +145,7 @@ export class Raft {
     if (this.term !== term) {
       this.term = term;
       this.vote = NONE;
+      this.#dropOlderTermMsgs();
     }
     this.lead = NONE;
     this.electionElapsed = 0;
@@ -179,7 +204,9 @@ export class Raft {
 
   /** Starts an election (or pre-election). `transfer` is set when answering TimeoutNow. */
   campaign(kind: "preVote" | "vote", transfer: boolean): void {
-    if (!this.isVoter || this.role === "leader") return;
+    if (this.role === "leader") return;
+    // Lead only on the membership the commit index proves (seed 151); refuse when unsure.
+    if (!membershipSettled(this) || !this.isVoter) return;
     let voteTerm: number;
     if (kind === "preVote") {
       this.becomePreCandidate();
@@ -210,6 +237,8 @@ export class Raft {
 
   tick(): void {
     this.committedReadBlocked = false;
+    const ct = this.confTracking;
+    if (ct.scannedTo < ct.replayTo) scanConfChanges(this, ct.replayTo); // a restart replay retries
     if (this.role === "leader") {
       this.#tickLeader();
       return;

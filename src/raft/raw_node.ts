@@ -21,6 +21,7 @@
 
 import { type RaftConfigInput, resolveConfig } from "./_config.ts";
 import { Raft } from "./_raft.ts";
+import { replayDone, scanConfChanges } from "./_membership.ts";
 import { leaderReadIndex } from "./_read_index.ts";
 import { flushBroadcast, sendAppendLoop } from "./_replication.ts";
 import { applyConfChange, decodeConfChange, encodeConfChange } from "./conf_change.ts";
@@ -87,6 +88,23 @@ const EMPTY_READY: Ready = Object.freeze({
   mustSync: false,
 });
 
+/**
+ * Persist before send, as far as the core can see it: once this Ready is persisted, storage holds
+ * `term` and ends at `lastIndex`. An acknowledgement of an older term, or of an index past the end,
+ * would promise what the persist undid (see `Raft.#dropOlderTermMsgs`): a broken invariant.
+ */
+function checkOutbox(msgs: readonly Message[], term: number, lastIndex: number): void {
+  for (const m of msgs) {
+    if (m.type !== "appendResponse" || m.reject) continue;
+    if (m.term !== term || m.index > lastIndex) {
+      throw new Error(
+        `raft ${m.from}: acknowledgement t${m.term} index ${m.index} in a Ready that persists` +
+          ` term ${term} and ends at ${lastIndex}`,
+      );
+    }
+  }
+}
+
 export class RawNode {
   readonly #r: Raft;
   #prevHard: HardState;
@@ -109,7 +127,10 @@ export class RawNode {
     this.#r.step(msg);
   }
 
-  /** Starts an election now (pre-vote first when enabled). */
+  /**
+   * Starts an election now (pre-vote first when enabled). A no-op for a non-voter, and while a
+   * committed conf change has not been handed out yet or storage cannot tell (`_membership.ts`).
+   */
   campaign(): void {
     this.#r.hup();
   }
@@ -219,6 +240,7 @@ export class RawNode {
       mustSync: entries.length > 0 || snapshot !== undefined || hard.term !== prev.term ||
         hard.vote !== prev.vote,
     };
+    checkOutbox(rd.messages, hard.term, r.log.lastIndex());
     r.msgs = [];
     r.readStates = [];
     this.#prevHard = hard;
@@ -232,6 +254,10 @@ export class RawNode {
   #takeCommitted(): readonly Entry[] {
     const r = this.#r;
     if (r.committedReadBlocked) return [];
+    if (!replayDone(r) && scanConfChanges(r, r.confTracking.replayTo) !== "done") {
+      r.committedReadBlocked = true; // the restart replay comes first; retry after the next tick
+      return [];
+    }
     const res = r.log.nextCommittedEntries(r.cfg.maxSizePerMsgBytes);
     if (!res.ok) {
       // Unavailable now: retry after the next tick rather than spin.

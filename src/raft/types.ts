@@ -76,7 +76,11 @@ export type StorageResult<T> =
  * `advance()`.
  */
 export interface LogStorage {
-  /** Hard state and membership as of the last persisted state (used once, at construction). */
+  /**
+   * Hard state, and the membership of the latest snapshot (at `firstIndex() - 1`; the bootstrap
+   * membership without one). Used once, at construction: the core replays the conf changes after
+   * it up to `RaftConfig.applied` itself.
+   */
   initialState(): { readonly hardState: HardState; readonly confState: ConfState };
   /** Index of the first entry still held (snapshot index + 1 when compacted). */
   firstIndex(): number;
@@ -231,6 +235,8 @@ export interface ReadState {
  * 2. Append `entries` to stable storage, first truncating any existing suffix from
  *    `entries[0].index`, and persist `hardState` if set. Durable (fdatasync) when `mustSync`.
  * 3. Only then send `messages`: they may promise what step 2 wrote (votes, acknowledgements).
+ *    None promises more: the outbox holds no message of a term older than `hardState`'s (they
+ *    are dropped when the term moves), and no acknowledgement past the last entry persisted.
  * 4. Apply `committedEntries` in order. Apply may run concurrently with later Readies; report
  *    progress with `RawNode.appliedTo`. It never delays ticks or heartbeats.
  * 5. Call `RawNode.advance(ready)`. Until then `ready()` returns nothing new; `tick()` and `step()`

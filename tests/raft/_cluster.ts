@@ -194,6 +194,7 @@ export class Cluster {
     if (!sim.node.hasReady()) return false;
     const rd = sim.node.ready();
     sim.storage.persist(rd);
+    checkPromises(sim, rd);
     this.#apply(sim, rd);
     if (!this.quiet) this.#describe(id, rd, out);
     for (const m of rd.messages) {
@@ -301,6 +302,23 @@ export class Cluster {
       }
     }
     return best;
+  }
+}
+
+/**
+ * Persist before send, checked after the persist and before anything leaves: an acknowledgement
+ * speaks for the term storage now holds and covers no index storage lacks.
+ */
+function checkPromises(sim: SimNode, rd: Ready): void {
+  const st = sim.storage;
+  for (const m of rd.messages) {
+    if (m.type !== "appendResponse" || m.reject) continue;
+    if (m.term !== st.hardState.term || m.index > st.lastIndex()) {
+      throw new Error(
+        `node ${sim.id} sends ${fmtMsg(m)} but storage holds term ${st.hardState.term}` +
+          ` and ends at ${st.lastIndex()} (persist before send)`,
+      );
+    }
   }
 }
 

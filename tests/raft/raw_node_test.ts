@@ -312,11 +312,22 @@ Deno.test("raw_node", async (t) => {
   await t.step("the outbox is bounded: excess messages are dropped and counted", () => {
     const storage = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
     const node = new RawNode({ id: 1, storage, rng: new SeededRng(1), maxOutboxMsgs: 3 });
-    node.campaign(); // pre-vote to 2 and 3
     for (let i = 0; i < 3; i++) node.readIndex(i + 1); // no leader: refused, not queued
-    node.step({ type: "heartbeat", from: 2, to: 1, term: 5, commit: 0, context: 0 });
-    node.step({ type: "heartbeat", from: 2, to: 1, term: 5, commit: 0, context: 0 });
+    // Heartbeats of one term (a term change would drop older-term messages instead).
+    for (let i = 0; i < 4; i++) {
+      node.step({ type: "heartbeat", from: 2, to: 1, term: 5, commit: 0, context: 0 });
+    }
     assert.equal(node.status().droppedMsgs, 1);
     assert.equal(node.ready().messages.length, 3);
+  });
+
+  await t.step("a term change drops queued messages of the older term", () => {
+    const storage = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+    const node = new RawNode({ id: 1, storage, rng: new SeededRng(1), preVote: false });
+    node.step({ type: "heartbeat", from: 2, to: 1, term: 1, commit: 0, context: 0 });
+    node.step({ type: "heartbeat", from: 3, to: 1, term: 2, commit: 0, context: 0 });
+    const rd = node.ready();
+    assert.deepEqual(rd.messages.map((m) => [m.to, m.term]), [[3, 2]]);
+    assert.equal(rd.hardState?.term, 2);
   });
 });
