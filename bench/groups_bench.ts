@@ -4,7 +4,10 @@
  * groups of 3 and 30 members, through the codec against an in-process node (group metadata is
  * persisted with fdatasync on the way). Prints figures; asserts nothing.
  *
- * `deno run --allow-read --allow-write --allow-env bench/groups_bench.ts [rounds]`
+ * Then consume throughput of a 3-member group with a real client: franz-go members
+ * (`bench/go/groupconsume`) against a broker process read a 6-partition topic of 1 KiB records.
+ *
+ * `deno run --allow-all bench/groups_bench.ts [rounds] [records]`
  *
  * @module
  */
@@ -14,8 +17,11 @@ import { ApiKey } from "../src/kafka/protocol/apis.ts";
 import { decodeResponse, encodeRequest } from "../src/kafka/protocol/header.ts";
 import { Metrics } from "../src/observability/mod.ts";
 import { type Node, startNode } from "../src/node.ts";
+import { startChronik } from "../tests/_support/broker_process.ts";
+import { freePort } from "../tests/_support/kafka_client.ts";
 
 const rounds = Math.max(1, Math.min(Number(Deno.args[0] ?? 20), 500));
+const consumeRecords = Math.max(1000, Math.min(Number(Deno.args[1] ?? 300_000), 5_000_000));
 // deno-lint-ignore no-explicit-any
 type Any = any;
 
@@ -120,5 +126,40 @@ async function bench(members: number): Promise<void> {
   }
 }
 
+/** A 3-member franz-go group reading a topic filled beforehand; time from start to all read. */
+async function consumeThroughput(records: number): Promise<void> {
+  const repo = new URL("../", import.meta.url).pathname;
+  const binary = `${repo}bench/.cache/groupconsume`;
+  const build = await new Deno.Command("go", {
+    args: ["build", "-o", binary, "./groupconsume"],
+    cwd: `${repo}bench/go`,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (build.code !== 0) throw new Error(new TextDecoder().decode(build.stderr));
+  const dir = await Deno.makeTempDir({ prefix: "chronik-groups-consume-" });
+  const port = freePort();
+  const broker = await startChronik(port, dir);
+  try {
+    const out = await new Deno.Command(binary, {
+      args: [`-bootstrap=127.0.0.1:${port}`, "-members=3", "-partitions=6", `-records=${records}`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+    const r = JSON.parse(new TextDecoder().decode(out.stdout).trim());
+    console.log(
+      `3-member group consume: ${r.records} records of 1 KiB, ${Math.round(r.msgPerSec)} msg/s, ` +
+        `${r.mbPerSec.toFixed(1)} MB/s from the first record to the last ` +
+        `(${r.seconds.toFixed(2)} s; first record ${r.secondsToFirstRecord.toFixed(2)} s after ` +
+        `start, of which 3 s is the group's initial rebalance delay)`,
+    );
+  } finally {
+    await broker.kill("SIGTERM");
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 await bench(3);
 await bench(30);
+await consumeThroughput(consumeRecords);
