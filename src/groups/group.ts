@@ -791,7 +791,9 @@ export class Group {
         metadata: stable
           ? m.protocols.find((p) => p.name === this.#protocolName)?.metadata ?? EMPTY_BYTES
           : EMPTY_BYTES,
-        assignment: stable ? m.assignment : EMPTY_BYTES,
+        // Kafka answers a member's current assignment in every state (tools show it mid-rebalance);
+        // only the subscription metadata is withheld outside Stable.
+        assignment: m.assignment,
       })),
     };
   }

@@ -426,3 +426,30 @@ Deno.test("static members: a restart keeps the assignment, the old id is fenced"
     assert.equal(fenced.errorCode, ErrorCode.FENCED_INSTANCE_ID);
   });
 });
+
+Deno.test("DescribeGroups shows current assignments during a rebalance, as Kafka does", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 2);
+    const first = await joinAlone(h, "r");
+    await syncAlone(h, "r", first, "p0p1");
+    // A second member's join moves the group to PreparingRebalance until the first rejoins.
+    const joining = h.call(ApiKey.JoinGroup, 9, joinBody("r", "", {}));
+    const newcomer: Any = await joining;
+    assert.equal(newcomer.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    const second = h.call(ApiKey.JoinGroup, 9, joinBody("r", newcomer.memberId, {}));
+    await h.advance(0);
+    const d: Any = await h.call(ApiKey.DescribeGroups, 5, {
+      groups: ["r"],
+      includeAuthorizedOperations: false,
+    });
+    assert.equal(d.groups[0].groupState, "PreparingRebalance");
+    const old = d.groups[0].members.find((m: Any) => m.memberId === first.memberId);
+    assert.equal(dec.decode(old.memberAssignment), "p0p1");
+    // Let the rebalance finish so nothing is left pending.
+    const rejoin = h.call(ApiKey.JoinGroup, 9, joinBody("r", first.memberId, {}));
+    await h.advance(0);
+    const [a, b]: Any[] = await Promise.all([rejoin, second]);
+    assert.equal(a.errorCode, 0);
+    assert.equal(b.errorCode, 0);
+  });
+});

@@ -28,6 +28,12 @@ export interface RunningBroker {
   outputTail(): string;
   /** SIGTERM, then SIGKILL after `stopGraceMs`; removes the data dir. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops the broker process (SIGTERM, then SIGKILL after `stopGraceMs`; or SIGKILL at once with
+   * `crash: true`) but keeps the data dir, then starts it again on the same port and data dir and
+   * waits until it serves. Refused after `stop()`.
+   */
+  restart(options?: { crash?: boolean }): Promise<void>;
 }
 
 export interface StartOptions {
@@ -35,6 +41,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Bound between SIGTERM and SIGKILL. */
   stopGraceMs?: number;
+  /** Inclusive port range to pick from (default this suite's 19200-19399). */
+  portRange?: { min: number; max: number };
 }
 
 /** The broker did not come up; the message says which target, why, and its last output. */
@@ -59,19 +67,30 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const target = interopTarget();
   const readyTimeoutMs = options.readyTimeoutMs ?? (target === "apache" ? 90_000 : 30_000);
   const stopGraceMs = options.stopGraceMs ?? 10_000;
+  const range = options.portRange ?? { min: PORT_MIN, max: PORT_MAX };
   const dataDir = await Deno.makeTempDir({ prefix: `chronik-interop-${target}-` });
   try {
-    const ports = await freePorts(target === "apache" ? 2 : 1);
+    const ports = await freePorts(target === "apache" ? 2 : 1, range.min, range.max);
     const port = ports[0]!;
-    const command = target === "apache"
-      ? await apacheCommand(port, ports[1]!, dataDir)
-      : chronikCommand(port, dataDir);
-    const child = command.spawn();
     const tail = new OutputTail();
-    const drains = [tail.drain(child.stdout), tail.drain(child.stderr)];
-    let exited: Deno.CommandStatus | undefined;
-    const statusPromise = child.status.then((s) => (exited = s));
+    let current = await launch(
+      target === "apache"
+        ? await apacheCommand(port, ports[1]!, dataDir, true)
+        : chronikCommand(port, dataDir),
+      tail,
+    );
     let stopped: Promise<void> | undefined;
+    const startError = async (why: string) => {
+      await broker.stop();
+      return new BrokerStartError(
+        `${target} broker on 127.0.0.1:${port} did not start: ${why}` +
+          (target === "chronik"
+            ? " (Chronik's broker is not serving Kafka requests yet; set" +
+              " CHRONIK_INTEROP_TARGET=apache to validate the peers against Apache Kafka)"
+            : "") +
+          `\n--- broker output (tail) ---\n${tail.text()}`,
+      );
+    };
     const broker: RunningBroker = {
       target,
       bootstrap: `127.0.0.1:${port}`,
@@ -79,27 +98,56 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       dataDir,
       outputTail: () => tail.text(),
       stop: () => {
-        stopped ??= stopChild(child, statusPromise, drains, stopGraceMs, dataDir);
+        stopped ??= stopChild(current, stopGraceMs).then(() =>
+          Deno.remove(dataDir, { recursive: true }).catch(() => {})
+        );
         return stopped;
       },
+      restart: async (options = {}) => {
+        if (stopped) throw new Error("restart() after stop()");
+        await stopChild(
+          current,
+          options.crash ? 0 : stopGraceMs,
+          options.crash ? "SIGKILL" : "SIGTERM",
+        );
+        tail.mark("--- restart ---");
+        current = await launch(
+          target === "apache"
+            ? await apacheCommand(port, ports[1]!, dataDir, false)
+            : chronikCommand(port, dataDir),
+          tail,
+        );
+        const ready = await waitReady(port, readyTimeoutMs, () => current.exited);
+        if (ready !== "ok") throw await startError(`after restart: ${ready}`);
+      },
     };
-    const ready = await waitReady(port, readyTimeoutMs, () => exited);
-    if (ready !== "ok") {
-      await broker.stop();
-      throw new BrokerStartError(
-        `${target} broker on 127.0.0.1:${port} did not start: ${ready}` +
-          (target === "chronik"
-            ? " (Chronik's broker is not serving Kafka requests yet; set" +
-              " CHRONIK_INTEROP_TARGET=apache to validate the peers against Apache Kafka)"
-            : "") +
-          `\n--- broker output (tail) ---\n${tail.text()}`,
-      );
-    }
+    const ready = await waitReady(port, readyTimeoutMs, () => current.exited);
+    if (ready !== "ok") throw await startError(ready);
     return broker;
   } catch (error) {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     throw error;
   }
+}
+
+/** One broker process and the promises that track it. */
+interface Launched {
+  child: Deno.ChildProcess;
+  status: Promise<Deno.CommandStatus>;
+  drains: Promise<void>[];
+  exited: Deno.CommandStatus | undefined;
+}
+
+function launch(command: Deno.Command, tail: OutputTail): Launched {
+  const child = command.spawn();
+  const launched: Launched = {
+    child,
+    status: child.status,
+    drains: [tail.drain(child.stdout), tail.drain(child.stderr)],
+    exited: undefined,
+  };
+  launched.status = child.status.then((s) => (launched.exited = s));
+  return launched;
 }
 
 function chronikCommand(port: number, dataDir: string): Deno.Command {
@@ -129,7 +177,12 @@ function chronikCommand(port: number, dataDir: string): Deno.Command {
   });
 }
 
-async function apacheCommand(port: number, controllerPort: number, dir: string) {
+async function apacheCommand(
+  port: number,
+  controllerPort: number,
+  dir: string,
+  format: boolean,
+) {
   try {
     await Deno.stat(`${KAFKA_LIB_DIR}/kafka_2.13-${KAFKA_JAR_VERSION}.jar`);
   } catch {
@@ -169,7 +222,16 @@ async function apacheCommand(port: number, controllerPort: number, dir: string) 
     `-Djava.io.tmpdir=${dir}`,
     `-Dkafka.logs.dir=${dir}/logs`,
   ];
-  const format = await runBounded("java", [
+  if (!format) {
+    return new Deno.Command("java", {
+      args: [...jvm, "-cp", classpath, "kafka.Kafka", propsPath],
+      cwd: dir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+  }
+  const formatted = await runBounded("java", [
     ...jvm,
     "-cp",
     classpath,
@@ -181,8 +243,8 @@ async function apacheCommand(port: number, controllerPort: number, dir: string) 
     propsPath,
     "--ignore-formatted",
   ], { timeoutMs: 60_000 });
-  if (!format.success) {
-    const text = (format.stdout + format.stderr).slice(-4000);
+  if (!formatted.success) {
+    const text = (formatted.stdout + formatted.stderr).slice(-4000);
     throw new BrokerStartError(`formatting Apache Kafka storage failed:\n${text}`);
   }
   return new Deno.Command("java", {
@@ -207,13 +269,13 @@ function randomClusterId(): string {
   }
 }
 
-/** Finds `count` ports in this suite's range that nobody listens on right now. */
-async function freePorts(count: number): Promise<number[]> {
-  const span = PORT_MAX - PORT_MIN + 1;
+/** Finds `count` ports in `[min, max]` that nobody listens on right now. */
+async function freePorts(count: number, min: number, max: number): Promise<number[]> {
+  const span = max - min + 1;
   const start = Math.floor(Math.random() * span);
   const found: number[] = [];
   for (let i = 0; i < span && found.length < count; i++) {
-    const port = PORT_MIN + (start + i) % span;
+    const port = min + (start + i) % span;
     try {
       const listener = Deno.listen({ hostname: "127.0.0.1", port });
       listener.close();
@@ -223,7 +285,7 @@ async function freePorts(count: number): Promise<number[]> {
     }
   }
   if (found.length < count) {
-    throw new BrokerStartError(`no free port in ${PORT_MIN}-${PORT_MAX}`);
+    throw new BrokerStartError(`no free port in ${min}-${max}`);
   }
   await Promise.resolve();
   return found;
@@ -309,15 +371,15 @@ async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array<Array
   return out;
 }
 
+/** SIGTERM, then SIGKILL after `graceMs`; waits for the exit and the output drains. */
 async function stopChild(
-  child: Deno.ChildProcess,
-  status: Promise<Deno.CommandStatus>,
-  drains: Promise<void>[],
+  launched: Launched,
   graceMs: number,
-  dataDir: string,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
 ): Promise<void> {
+  const { child, status, drains } = launched;
   try {
-    child.kill("SIGTERM");
+    child.kill(signal);
   } catch {
     // Already gone.
   }
@@ -336,7 +398,6 @@ async function stopChild(
     await status;
   }
   await Promise.all(drains);
-  await Deno.remove(dataDir, { recursive: true }).catch(() => {});
 }
 
 /** Keeps the last bytes of a process's output. */
@@ -355,6 +416,10 @@ class OutputTail {
 
   text(): string {
     return this.#text.slice(-OUTPUT_TAIL_BYTES);
+  }
+
+  mark(line: string): void {
+    this.#text += `\n${line}\n`;
   }
 }
 

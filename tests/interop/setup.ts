@@ -28,6 +28,7 @@ import {
 } from "./_paths.ts";
 import { KAFKA_JAR_VERSION } from "./_broker.ts";
 import { commandWorks, runBounded, type RunResult } from "./_run.ts";
+import { FRANZ_GROUP_BIN } from "./groups/_clients.ts";
 
 const APT_PACKAGES = [
   "kcat",
@@ -128,10 +129,9 @@ async function mavenJars(step: string, pom: string, outDir: string, marker: stri
   log(step, `copied into ${outDir} in ${Date.now() - started} ms`);
 }
 
-async function javaPeer(): Promise<void> {
-  const step = "java peer";
-  const source = `${INTEROP_DIR}/java/ProducerPeer.java`;
-  const compiled = `${JAVA_CLASSES_DIR}/ProducerPeer.class`;
+async function javaPeer(step = "java peer", name = "ProducerPeer"): Promise<void> {
+  const source = `${INTEROP_DIR}/java/${name}.java`;
+  const compiled = `${JAVA_CLASSES_DIR}/${name}.class`;
   if (await mtimeMs(compiled) >= await mtimeMs(source)) {
     return log(step, `already compiled (${compiled})`);
   }
@@ -145,23 +145,27 @@ async function javaPeer(): Promise<void> {
   log(step, `compiled ${compiled}`);
 }
 
-async function franzPeer(): Promise<void> {
-  const step = "franz-go peer";
+async function franzPeer(
+  step = "franz-go peer",
+  pkg = ".",
+  main = "main.go",
+  bin = FRANZ_BIN,
+): Promise<void> {
   const goDir = `${INTEROP_DIR}/go`;
   const newestSource = Math.max(
-    await mtimeMs(`${goDir}/main.go`),
+    await mtimeMs(`${goDir}/${main}`),
     await mtimeMs(`${goDir}/go.mod`),
     await mtimeMs(`${goDir}/go.sum`),
   );
-  if (await mtimeMs(FRANZ_BIN) >= newestSource) return log(step, `already built (${FRANZ_BIN})`);
+  if (await mtimeMs(bin) >= newestSource) return log(step, `already built (${bin})`);
   const started = Date.now();
   // -mod=readonly: build exactly what go.mod/go.sum pin, never rewrite them.
-  const result = await runBounded("go", ["build", "-mod=readonly", "-o", FRANZ_BIN, "."], {
+  const result = await runBounded("go", ["build", "-mod=readonly", "-o", bin, pkg], {
     cwd: goDir,
     timeoutMs: GO_TIMEOUT_MS,
   });
   if (!result.success) throw failure(`${step} (go build)`, result);
-  log(step, `built ${FRANZ_BIN} in ${Date.now() - started} ms`);
+  log(step, `built ${bin} in ${Date.now() - started} ms`);
 }
 
 async function npmClients(): Promise<void> {
@@ -175,6 +179,10 @@ async function npmClients(): Promise<void> {
     `${INTEROP_DIR}/peers/platformatic_peer.ts`,
     `${INTEROP_DIR}/peers/kcat_peer.ts`,
     `${INTEROP_DIR}/peers/java_peer.ts`,
+    `${INTEROP_DIR}/peers/group_kafkajs.ts`,
+    `${INTEROP_DIR}/peers/group_platformatic.ts`,
+    `${INTEROP_DIR}/peers/group_kcat.ts`,
+    `${INTEROP_DIR}/groups/_produce.ts`,
   ], { cwd: REPO_ROOT, timeoutMs: DENO_CACHE_TIMEOUT_MS });
   if (!result.success) throw failure(`${step} (deno cache --frozen)`, result);
   log(step, `cached as pinned in deno.lock (${Date.now() - started} ms)`);
@@ -190,7 +198,9 @@ export async function setup(options: { apache: boolean }): Promise<void> {
     `kafka-tools-${KAFKA_JAR_VERSION}.jar`,
   );
   await javaPeer();
+  await javaPeer("java group member", "GroupMember");
   await franzPeer();
+  await franzPeer("franz-go group member", "./group", "group/main.go", FRANZ_GROUP_BIN);
   await npmClients();
   if (options.apache) {
     await mavenJars(

@@ -1,0 +1,141 @@
+// Java client consumer-group member for tests/interop/groups: one KafkaConsumer in a group,
+// driven over stdin/stdout with JSON lines (protocol in tests/interop/groups/mod.ts). It commits
+// synchronously after every non-empty poll and reports assignments, records and commits.
+//
+// Usage: java -cp 'java-lib/*:classes' GroupMember --bootstrap H:P --topic T --group G
+//   --session-timeout-ms MS [--instance-id ID] [--timeout-ms MS]
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+public final class GroupMember {
+  private static final ConcurrentLinkedQueue<String> commands = new ConcurrentLinkedQueue<>();
+  private static final TreeSet<Integer> assigned = new TreeSet<>();
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new HashMap<>();
+    for (int i = 0; i + 1 < argv.length; i += 2) args.put(argv[i], argv[i + 1]);
+    String topic = args.get("--topic");
+    long deadline = System.currentTimeMillis() + Long.parseLong(args.getOrDefault("--timeout-ms", "300000"));
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, args.get("--bootstrap"));
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, args.get("--group"));
+    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, args.get("--session-timeout-ms"));
+    props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "interop-java-" + args.getOrDefault("--name", "member"));
+    if (args.containsKey("--instance-id")) {
+      props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, args.get("--instance-id"));
+    }
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) commands.add(line);
+      } catch (Exception e) {
+        // stdin gone: treated as close below.
+      }
+      commands.add("{\"cmd\":\"close\"}");
+    });
+    reader.setDaemon(true);
+    reader.start();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+          if (parts.isEmpty()) return;
+          for (TopicPartition tp : parts) assigned.remove(tp.partition());
+          emit("{\"event\":\"revoked\",\"partitions\":" + partitions(parts) + "}");
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+          for (TopicPartition tp : parts) assigned.add(tp.partition());
+          emit("{\"event\":\"assignment\",\"partitions\":" + assigned + ",\"generation\":"
+              + consumer.groupMetadata().generationId() + "}");
+        }
+      });
+      while (System.currentTimeMillis() < deadline) {
+        String cmd = commands.poll();
+        if (cmd != null && cmd.contains("\"close\"")) break;
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        if (records.isEmpty()) continue;
+        StringBuilder line = new StringBuilder("{\"event\":\"consumed\",\"records\":[");
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        boolean first = true;
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+          line.append(first ? "" : ",").append('[').append(r.partition()).append(',')
+              .append(r.offset()).append(',').append(index(key)).append(']');
+          first = false;
+          next.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+        }
+        emit(line.append("]}").toString());
+        try {
+          consumer.commitSync(next, Duration.ofSeconds(15));
+          StringBuilder c = new StringBuilder("{\"event\":\"committed\",\"offsets\":[");
+          first = true;
+          for (Map.Entry<TopicPartition, OffsetAndMetadata> e : next.entrySet()) {
+            c.append(first ? "" : ",").append('[').append(e.getKey().partition()).append(',')
+                .append(e.getValue().offset()).append(']');
+            first = false;
+          }
+          emit(c.append("]}").toString());
+        } catch (Exception e) {
+          emit("{\"event\":\"commit_failed\",\"message\":" + quote(e.toString()) + "}");
+        }
+      }
+      consumer.close(Duration.ofSeconds(15));
+      emit("{\"event\":\"closed\"}");
+    } catch (Exception e) {
+      emit("{\"event\":\"error\",\"message\":" + quote(e.toString()) + "}");
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  static int index(String key) {
+    return key.startsWith("key-") ? Integer.parseInt(key.substring(4)) : -1;
+  }
+
+  static String partitions(Collection<TopicPartition> parts) {
+    List<Integer> ids = new ArrayList<>();
+    for (TopicPartition tp : parts) ids.add(tp.partition());
+    ids.sort(null);
+    return ids.toString();
+  }
+
+  static synchronized void emit(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+
+  static String quote(String s) {
+    StringBuilder out = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') out.append('\\').append(c);
+      else if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
+      else out.append(c);
+    }
+    return out.append('"').toString();
+  }
+}
