@@ -16,7 +16,9 @@ export type GroupClientName =
   | "kafka-python"
   | "kafkajs"
   | "franz-go"
-  | "platformatic-kafka";
+  | "platformatic-kafka"
+  | "java-cooperative"
+  | "confluent-kafka-python-cooperative";
 
 export interface GroupClient {
   name: GroupClientName;
@@ -127,5 +129,38 @@ export const GROUP_CLIENTS: Record<GroupClientName, GroupClient> = {
     staticStop: "kill",
     noLiveRestart: null,
     missing: () => Promise.resolve(null),
+  },
+  // The same clients with the cooperative-sticky assignor: incremental rebalances (KIP-429).
+  // franz-go's default balancer is cooperative-sticky already.
+  "java-cooperative": {
+    name: "java-cooperative",
+    command: [
+      "java",
+      ...JVM_FLAGS,
+      "-cp",
+      `${JAVA_LIB_DIR}/*:${JAVA_CLASSES_DIR}`,
+      "GroupMember",
+      "--assignor",
+      "cooperative-sticky",
+    ],
+    noStaticMembership: null,
+    staticStop: "close",
+    noLiveRestart: null,
+    missing: () => fileMissing(`${JAVA_CLASSES_DIR}/GroupMember.class`, "Java group member"),
+  },
+  "confluent-kafka-python-cooperative": {
+    name: "confluent-kafka-python-cooperative",
+    command: [
+      DEBIAN_PYTHON,
+      `${INTEROP_DIR}/peers/group_member.py`,
+      "--client",
+      "confluent",
+      "--assignor",
+      "cooperative-sticky",
+    ],
+    noStaticMembership: null,
+    staticStop: "close",
+    noLiveRestart: null,
+    missing: () => pythonModule("confluent_kafka"),
   },
 };

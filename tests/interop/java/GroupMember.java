@@ -3,7 +3,7 @@
 // synchronously after every non-empty poll and reports assignments, records and commits.
 //
 // Usage: java -cp 'java-lib/*:classes' GroupMember --bootstrap H:P --topic T --group G
-//   --session-timeout-ms MS [--instance-id ID] [--timeout-ms MS]
+//   --session-timeout-ms MS [--instance-id ID] [--timeout-ms MS] [--assignor NAME]
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -44,6 +44,13 @@ public final class GroupMember {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "interop-java-" + args.getOrDefault("--name", "member"));
+    if (args.containsKey("--assignor")) {
+      // e.g. "cooperative-sticky": incremental rebalances (KIP-429).
+      String assignor = args.get("--assignor").equals("cooperative-sticky")
+          ? "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
+          : args.get("--assignor");
+      props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor);
+    }
     if (args.containsKey("--instance-id")) {
       props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, args.get("--instance-id"));
     }

@@ -82,6 +82,8 @@ def run_confluent(args, deadline):
     }
     if args.instance_id:
         conf["group.instance.id"] = args.instance_id
+    if args.assignor:
+        conf["partition.assignment.strategy"] = args.assignor
     consumer = Consumer(conf)
     consumer.subscribe(
         [args.topic],
@@ -154,6 +156,7 @@ def main():
     parser.add_argument("--session-timeout-ms", type=int, default=10_000)
     parser.add_argument("--instance-id", default=None)
     parser.add_argument("--timeout-ms", type=int, default=300_000)
+    parser.add_argument("--assignor", default=None, help="partition.assignment.strategy (confluent)")
     args = parser.parse_args()
     if args.instance_id and args.client == "kafka-python":
         emit({"event": "error", "message": "kafka-python 2.0.2 has no static membership"})

@@ -1,0 +1,3 @@
+import { groupSuite } from "./_scenario.ts";
+
+await groupSuite("java-cooperative");
