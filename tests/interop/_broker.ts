@@ -158,15 +158,17 @@ function chronikCommand(port: number, dataDir: string): Deno.Command {
       "--allow-read",
       "--allow-write",
       "--allow-env",
-      "--allow-sys=hostname,osRelease,loadavg",
       `${REPO_ROOT}/main.ts`,
       "--kafka-port",
       String(port),
       "--data-dir",
       dataDir,
+      // No admin listener: the default port would collide between brokers on one machine.
+      "--admin-port",
+      "0",
     ],
     cwd: REPO_ROOT,
-    // Chronik rejects unknown CHRONIK_* variables; the suite's own (CHRONIK_INTEROP_*) stay here.
+    // Chronik ignores the suite's own CHRONIK_INTEROP_* variables; drop them anyway.
     clearEnv: true,
     env: Object.fromEntries(
       Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("CHRONIK_INTEROP_")),
