@@ -16,44 +16,9 @@
  *   status <id> | log <id> | applied <id> | raft-state | unavailable-answers <id>
  */
 
-import assert from "node:assert/strict";
+import { scriptTest } from "../_support/scripts.ts";
 import type { ConfChange, NodeId } from "../../src/raft/mod.ts";
 import { Cluster, newStorage, type NodeOptions } from "./_cluster.ts";
-
-interface Block {
-  readonly comments: string[];
-  readonly command: string;
-  readonly expected: string[];
-}
-
-function parseScript(text: string): Block[] {
-  const lines = text.split("\n");
-  const blocks: Block[] = [];
-  let comments: string[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i] as string;
-    i++;
-    if (line.trim() === "") continue;
-    if (line.startsWith("#")) {
-      comments.push(line);
-      continue;
-    }
-    if (lines[i] !== "----") throw new Error(`line ${i}: expected ---- after "${line}"`);
-    i++;
-    const expected: string[] = [];
-    while (i < lines.length && (lines[i] as string) !== "") expected.push(lines[i++] as string);
-    blocks.push({ comments, command: line, expected });
-    comments = [];
-  }
-  return blocks;
-}
-
-function render(blocks: readonly { comments: string[]; command: string; actual: string[] }[]) {
-  return blocks.map((b) => [...b.comments, b.command, "----", ...b.actual].join("\n")).join(
-    "\n\n",
-  ) + "\n";
-}
 
 function ids(list: string): NodeId[] {
   const m = /^\((.*)\)$/.exec(list);
@@ -263,34 +228,8 @@ class Runner {
   }
 }
 
-const dir = new URL("../testdata/raft/", import.meta.url);
-const files = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".txt")).map((e) => e.name)
-  .sort();
-const rewrite = Deno.env.get("REWRITE") === "1";
-
-Deno.test("raft scenario scripts", async (t) => {
-  assert.ok(files.length > 0, "no scripts found");
-  for (const name of files) {
-    await t.step(name, () => {
-      const url = new URL(name, dir);
-      const blocks = parseScript(Deno.readTextFileSync(url));
-      const runner = new Runner();
-      const results = blocks.map((b) => {
-        let actual: string[];
-        try {
-          actual = runner.run(b.command);
-        } catch (e) {
-          actual = [`error: ${(e as Error).message}`];
-        }
-        return { ...b, actual };
-      });
-      if (rewrite) {
-        Deno.writeTextFileSync(url, render(results));
-        return;
-      }
-      for (const r of results) {
-        assert.deepEqual(r.actual, r.expected, `${name}: ${r.command}`);
-      }
-    });
-  }
-});
+scriptTest(
+  "raft scenario scripts",
+  new URL("../testdata/raft/", import.meta.url),
+  () => new Runner(),
+);
