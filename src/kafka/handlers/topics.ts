@@ -9,7 +9,6 @@ import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/uuid.ts";
 import { internalTopicRefusal, topicAdmin } from "./_topics.ts";
 import { effectiveTopicConfigs, topicConfigDef } from "../../cluster/meta/topic_configs.ts";
-import type { BrokerContext } from "./context.ts";
 import { defineHandler } from "./_util.ts";
 import { CONFIG_SOURCE, configTypeCode, effectiveBrokerDefaults } from "./configs.ts";
 
