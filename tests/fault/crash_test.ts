@@ -3,6 +3,10 @@
  * times and restarted on the same data. Afterwards every acknowledged record must be in the log
  * at the offset it was acknowledged at, offsets must run 0..HW-1 without gaps, and no record may
  * appear twice (producers never retry, so a duplicate could only come from the broker).
+ *
+ * SIGKILL leaves the OS page cache intact, so this test cannot catch a missing fdatasync; the
+ * partition log's crash tests on `MemoryDisk` (which drops unsynced bytes) cover that, in
+ * `tests/log/partition_log_test.ts`.
  */
 import assert from "node:assert/strict";
 import { startChronik } from "../_support/broker_process.ts";
