@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Config } from "./config/mod.ts";
+import { type Config, SETTINGS } from "./config/mod.ts";
 import { LocalMetaStore } from "./cluster/meta/local_store.ts";
 import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
 import { LocalPartitionRegistry } from "./cluster/partition_registry.ts";
@@ -125,24 +125,26 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
   }
 }
 
-/** Kafka-named broker settings, as DescribeConfigs shows them and topic configs default to. */
+/**
+ * Kafka-named broker settings, as DescribeConfigs shows them and topic configs default to: every
+ * broker, group and fetch setting of the config table (their keys are Kafka's names), plus the
+ * policies Chronik fixes (the only values it supports).
+ */
 function staticBrokerConfigs(config: Config): Record<string, string> {
-  const b = config.broker;
-  return {
-    "num.partitions": String(b.numPartitions),
-    "default.replication.factor": String(b.defaultReplicationFactor),
-    "auto.create.topics.enable": String(b.autoCreateTopicsEnable),
-    "log.retention.ms": String(b.logRetentionMs),
-    "log.retention.bytes": String(b.logRetentionBytes),
-    "log.segment.bytes": String(b.logSegmentBytes),
-    "log.roll.ms": String(b.logRollMs),
-    "message.max.bytes": String(b.messageMaxBytes),
-    "min.insync.replicas": String(b.minInsyncReplicas),
+  const out: Record<string, string> = {
     "log.cleanup.policy": "delete",
     "log.message.timestamp.type": "CreateTime",
     "compression.type": "producer",
-    "fetch.max.bytes": String(config.fetch.maxBytes),
   };
+  for (const setting of SETTINGS) {
+    if (!/^(broker|groups|fetch)\./.test(setting.field)) continue;
+    const value = setting.field.split(".").reduce<unknown>(
+      (node, part) => (node as Record<string, unknown>)[part],
+      config,
+    );
+    out[setting.key] = String(value);
+  }
+  return out;
 }
 
 /**

@@ -8,7 +8,6 @@
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import type { Partition, ReadResult } from "../../cluster/partition.ts";
-import type { BrokerContext } from "./context.ts";
 import { epochError, resolvePartition, topicName } from "./_partitions.ts";
 import { big, defineHandler, num } from "./_util.ts";
 
@@ -57,7 +56,7 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, { version
   while (
     totalBytes(results) < body.minBytes && !hasError(results) && performance.now() < deadline
   ) {
-    const woken = await waitForAny(broker, slots, results, deadline);
+    const woken = await waitForAny(slots, results, deadline);
     if (!woken) break;
     results = await readAll(slots, maxBytes, body.isolationLevel);
   }
@@ -142,7 +141,6 @@ function hasError(results: ReadResult[][]): boolean {
 
 /** Waits until one partition's high watermark passes the fetch position, or the deadline. */
 async function waitForAny(
-  _broker: BrokerContext,
   slots: Slot[][],
   results: ReadResult[][],
   deadline: number,
