@@ -1,15 +1,11 @@
 /**
- * An in-process broker for group tests, like `tests/kafka/handlers/_harness.ts` but with the
+ * An in-process broker for group tests: `tests/kafka/handlers/_harness.ts` with the
  * group coordinator on a {@link ManualClock}: rebalance deadlines, session expiry and offset
  * retention move only when a test advances the clock. Requests go through the codec both ways.
  */
-import { buildConfig } from "../../src/config/mod.ts";
 import { type CoordinatorOptions, ManualClock } from "../../src/groups/mod.ts";
 import { ApiKey } from "../../src/kafka/protocol/apis.ts";
-import { decodeResponse, encodeRequest } from "../../src/kafka/protocol/header.ts";
-import { CloseConnection } from "../../src/kafka/server/mod.ts";
-import { Metrics } from "../../src/observability/mod.ts";
-import { type Node, startNode } from "../../src/node.ts";
+import { withBroker } from "../kafka/handlers/_harness.ts";
 
 export interface GroupHarness {
   readonly dir: string;
@@ -24,8 +20,6 @@ export interface GroupHarness {
   advance(ms: number): Promise<void>;
   restart(): Promise<void>;
 }
-
-let correlation = 0;
 
 /** Lets queued promise work (writes, fsyncs, replies) run. */
 export async function settle(rounds = 5): Promise<void> {
@@ -53,70 +47,46 @@ export async function withGroupBroker(
   flags: Record<string, string> = {},
   groupOptions: Partial<Omit<CoordinatorOptions, "nodeId" | "clock">> = {},
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "chronik-groups-" });
-  const config = buildConfig({
-    flags: { "data.dir": dir, "offsets.topic.num.partitions": "3", ...flags },
-  });
-  const metrics = new Metrics({ eventLoopLagIntervalMs: 0 });
   const clock = new ManualClock();
-  let node: Node = await startNode(config, { metrics, groups: { clock, ...groupOptions } });
-  // Create the offsets topic up front: its first-use creation (fsyncs) would otherwise race the
-  // first test's manual-clock advance on a loaded machine.
-  await send(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["warm-up"] }, "test");
-  let inflight = 0;
-  const harness: GroupHarness = {
-    dir,
-    clock,
-    async call(apiKey, version, body, clientId = "test") {
-      inflight++;
-      try {
-        return await send(apiKey, version, body, clientId);
-      } finally {
-        inflight--;
-      }
+  await withBroker(
+    async (broker) => {
+      const send = async (
+        apiKey: number,
+        version: number,
+        body: Record<string, unknown>,
+        clientId: string,
+      ) => {
+        const out = await broker.call(apiKey, version, body, clientId);
+        if (out === null) throw new Error("no response");
+        return out;
+      };
+      // Create the offsets topic up front: its first-use creation (fsyncs) would otherwise race
+      // the first test's manual-clock advance on a loaded machine.
+      await send(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["warm-up"] }, "test");
+      let inflight = 0;
+      await fn({
+        dir: broker.dir,
+        clock,
+        async call(apiKey, version, body, clientId = "test") {
+          inflight++;
+          try {
+            return await send(apiKey, version, body, clientId);
+          } finally {
+            inflight--;
+          }
+        },
+        async advance(ms) {
+          // Requests already sent must reach the coordinator (and arm their timers) first.
+          await quiesce(clock, () => inflight);
+          clock.advance(ms);
+          await quiesce(clock, () => inflight);
+        },
+        restart: () => broker.restart(),
+      });
     },
-    async advance(ms) {
-      // Requests already sent must reach the coordinator (and arm their timers) first.
-      await quiesce(clock, () => inflight);
-      clock.advance(ms);
-      await quiesce(clock, () => inflight);
-    },
-    async restart() {
-      await node.close();
-      node = await startNode(config, { metrics, groups: { clock, ...groupOptions } });
-    },
-  };
-  async function send(
-    apiKey: number,
-    version: number,
-    body: Record<string, unknown>,
-    clientId: string,
-  ): Promise<Record<string, unknown>> {
-    const correlationId = ++correlation;
-    const frame = encodeRequest(
-      { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId },
-      body,
-    ).subarray(4);
-    const out = await node.handler.handle(frame, {
-      connectionId: 1,
-      remoteAddr: "127.0.0.1:1",
-      apiKey,
-      apiVersion: version,
-      correlationId,
-      receivedAtMs: performance.now(),
-    });
-    if (out === null) throw new Error("no response");
-    if (out instanceof CloseConnection) throw new Error(`connection closed: ${out.reason}`);
-    const decoded = decodeResponse(out, apiKey, version);
-    if (decoded.header.correlationId !== correlationId) throw new Error("correlation mismatch");
-    return decoded.body;
-  }
-  try {
-    await fn(harness);
-  } finally {
-    await node.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+    { "offsets.topic.num.partitions": "3", ...flags },
+    { groups: { clock, ...groupOptions } },
+  );
 }
 
 // deno-lint-ignore no-explicit-any

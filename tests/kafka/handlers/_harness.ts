@@ -7,7 +7,7 @@ import { buildConfig } from "../../../src/config/mod.ts";
 import { decodeResponse, encodeRequest } from "../../../src/kafka/protocol/header.ts";
 import { CloseConnection } from "../../../src/kafka/server/mod.ts";
 import { Metrics } from "../../../src/observability/mod.ts";
-import { type Node, startNode } from "../../../src/node.ts";
+import { type Node, type NodeDeps, startNode } from "../../../src/node.ts";
 
 export interface Harness {
   readonly dir: string;
@@ -16,6 +16,7 @@ export interface Harness {
     apiKey: number,
     version: number,
     body: Record<string, unknown>,
+    clientId?: string,
   ): Promise<Record<string, unknown> | null>;
   /** Sends raw frame bytes (without size prefix); returns what the handler returned. */
   raw(frame: Uint8Array): Promise<Uint8Array | null | CloseConnection>;
@@ -27,11 +28,12 @@ let correlation = 0;
 export async function withBroker(
   fn: (h: Harness) => Promise<void>,
   flags: Record<string, string> = {},
+  deps: Partial<NodeDeps> = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chronik-handlers-" });
   const config = buildConfig({ flags: { "data.dir": dir, ...flags } });
   const metrics = new Metrics({ eventLoopLagIntervalMs: 0 });
-  let node: Node = await startNode(config, { metrics });
+  let node: Node = await startNode(config, { metrics, ...deps });
   const context = (frame: Uint8Array) => {
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     return {
@@ -48,10 +50,10 @@ export async function withBroker(
     async raw(frame) {
       return await node.handler.handle(frame, context(frame));
     },
-    async call(apiKey, version, body) {
+    async call(apiKey, version, body, clientId = "test") {
       const correlationId = ++correlation;
       const frame = encodeRequest(
-        { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: "test" },
+        { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId },
         body,
       ).subarray(4);
       const out = await node.handler.handle(frame, context(frame));
@@ -65,7 +67,7 @@ export async function withBroker(
     },
     async restart() {
       await node.close();
-      node = await startNode(config, { metrics });
+      node = await startNode(config, { metrics, ...deps });
     },
   };
   try {
