@@ -43,6 +43,13 @@ export interface ClientResult {
   readonly clientCpuSec: number;
   /** Largest lag of a rate-limited producer behind its schedule, seconds (0 if never > 100 ms). */
   readonly pacingBehindSec: number;
+  /** The measured window's seconds. */
+  readonly windowSec: number;
+  /**
+   * 100 ms windows (by record start) in which a record took over 10 ms: [start s, max ms,
+   * records over 10 ms]; the first 40 only.
+   */
+  readonly slowWindows?: readonly (readonly [number, number, number])[];
 }
 
 export class ClientError extends Error {

@@ -109,3 +109,71 @@ export async function syncLatency(
     maxMs: samplesMs.at(-1) ?? 0,
   };
 }
+
+/** What a writer that did nothing but group-commit at a given rate would see. */
+export interface DiskFloor {
+  readonly bytesPerSec: number;
+  readonly seconds: number;
+  readonly syncs: number;
+  /** From a tick's arrival to the end of the fdatasync that covered it. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly maxMs: number;
+}
+
+/**
+ * The disk's own latency floor at a load: data "arrives" at `bytesPerSec` in 1 ms ticks; one loop
+ * appends everything that has arrived, fdatasyncs, and repeats (group commit with no broker, no
+ * network and no client). Each tick's latency runs from its arrival to the end of the sync that
+ * covered it, so it is the least any acks=all produce at this rate could wait on this disk.
+ */
+export async function syncFloorAtRate(
+  dir: string,
+  bytesPerSec: number,
+  seconds: number,
+): Promise<DiskFloor> {
+  if (!(bytesPerSec > 0) || !(seconds > 0)) {
+    throw new Error(`bad floor options: ${bytesPerSec} B/s for ${seconds} s`);
+  }
+  const path = `${dir}/sync-floor-${Deno.pid}.tmp`;
+  const tickBytes = Math.max(1, Math.round(bytesPerSec / 1000));
+  const totalTicks = Math.round(seconds * 1000);
+  // One buffer serves every write: at most 64 MiB arrives while one sync is outstanding.
+  const chunk = new Uint8Array(Math.min(64 * 1024 * 1024, tickBytes * 256)).fill(11);
+  const latencies = new Float64Array(totalTicks);
+  const file = await Deno.open(path, { create: true, write: true, truncate: true });
+  let written = 0; // ticks written and synced
+  let syncs = 0;
+  const t0 = performance.now();
+  try {
+    while (written < totalTicks) {
+      const arrived = Math.min(totalTicks, Math.floor(performance.now() - t0));
+      if (arrived <= written) {
+        await new Promise((r) => setTimeout(r, Math.max(0, t0 + written + 1 - performance.now())));
+        continue;
+      }
+      let left = (arrived - written) * tickBytes;
+      while (left > 0) left -= await file.write(chunk.subarray(0, Math.min(left, chunk.length)));
+      await file.syncData();
+      syncs++;
+      const done = performance.now();
+      for (let tick = written; tick < arrived; tick++) latencies[tick] = done - (t0 + tick + 1);
+      written = arrived;
+    }
+  } finally {
+    file.close();
+    await Deno.remove(path);
+  }
+  latencies.sort();
+  const at = (q: number) => latencies[Math.min(totalTicks - 1, Math.floor(q * totalTicks))]!;
+  return {
+    bytesPerSec,
+    seconds,
+    syncs,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    p999Ms: at(0.999),
+    maxMs: latencies[totalTicks - 1]!,
+  };
+}

@@ -4,7 +4,7 @@
  * asserted).
  */
 import type { ClientResult } from "./_client.ts";
-import type { DiskRate, SyncLatency } from "./_disk.ts";
+import type { DiskFloor, DiskRate, SyncLatency } from "./_disk.ts";
 import type { ProfileSummary } from "./_profile.ts";
 
 export interface BenchCase {
@@ -42,9 +42,14 @@ export function brokerMeans(r: RunResult): { reqPerSec: number; reqMs: number; f
 
 export interface CaseResult {
   readonly case: BenchCase;
+  /** The median (by msg/s) of this case's max-load runs. */
   readonly max: RunResult;
+  /** msg/s of every max-load run, in the order run (one per `--repeat` round). */
+  readonly maxRuns: readonly number[];
   /** Rate-limited to half of `max`'s msg/s; absent when the max run acked nothing. */
   readonly half?: RunResult;
+  /** The disk alone, group-committing the half run's bytes/s: the latency floor at that load. */
+  readonly halfFloor?: DiskFloor;
   readonly profile?: ProfileSummary;
 }
 
@@ -53,6 +58,8 @@ export interface BenchReport {
   readonly command: string;
   readonly secondsPerCase: number;
   readonly warmupSeconds: number;
+  /** Max-load runs per case, taken in rounds over all cases; the median counts. */
+  readonly repeat: number;
   readonly lingerMs: number;
   readonly cores: number;
   readonly diskBefore: DiskRate;
@@ -79,10 +86,14 @@ export function diskMbPerSec(report: BenchReport): number {
   return (report.diskBefore.mbPerSec + report.diskAfter.mbPerSec) / 2;
 }
 
+function floorCell(floor: DiskFloor | undefined): string {
+  return floor === undefined ? "-" : `${ms(floor.p50Ms)} / ${ms(floor.p99Ms)}`;
+}
+
 function caseTable(cases: readonly CaseResult[]): string[] {
   const lines = [
-    "| producers | partitions | max msg/s | max MB/s | p50 / p99 / p999 ms at max | broker cores | loop lag max ms | produce req/s, broker ms/req, ms/fsync | half-load msg/s | p50 / p99 / p999 ms at half | req/s, ms/req at half | errors |",
-    "|---:|---:|---:|---:|---|---:|---:|---|---:|---|---|---|",
+    "| producers | partitions | max msg/s | max MB/s | p50 / p99 / p999 ms at max | broker cores | loop lag max ms | produce req/s, broker ms/req, ms/fsync | half-load msg/s | p50 / p99 / p999 ms at half | disk alone at that rate, p50 / p99 ms | req/s, ms/req at half | errors |",
+    "|---:|---:|---:|---:|---|---:|---:|---|---:|---|---|---|---|",
   ];
   for (const r of cases) {
     const m = r.max;
@@ -94,9 +105,11 @@ function caseTable(cases: readonly CaseResult[]): string[] {
         `${ms(m.client.p999Ms)} | ${m.brokerCores.toFixed(2)} | ${f0(m.eventLoopLagMaxMs)} | ` +
         `${f0(b.reqPerSec)}, ${ms(b.reqMs)}, ${ms(b.fsyncMs)} | ` +
         (h === undefined
-          ? "- | - | - | "
+          ? "- | - | - | - | "
           : `${f0(h.client.msgPerSec)} | ${ms(h.client.p50Ms)} / ${ms(h.client.p99Ms)} / ` +
-            `${ms(h.client.p999Ms)} | ${f0(brokerMeans(h).reqPerSec)}, ` +
+            `${ms(h.client.p999Ms)} | ${floorCell(r.halfFloor)} | ${
+              f0(brokerMeans(h).reqPerSec)
+            }, ` +
             `${ms(brokerMeans(h).reqMs)} | `) +
         `${errorsOf(m)}${h === undefined ? "" : ` / ${errorsOf(h)}`} |`,
     );
@@ -120,9 +133,13 @@ export function targetLines(report: BenchReport): string[] {
     for (const c of allKib) {
       if (c.half === undefined) continue;
       const p99 = c.half.client.p99Ms;
+      const floor = c.halfFloor === undefined
+        ? ""
+        : `; the disk alone at that rate: p99 ${ms(c.halfFloor.p99Ms)} ms`;
       lines.push(
         `- p99 at half load, ${caseId(c.case)}: **${ms(p99)} ms** at ` +
-          `${f0(c.half.client.msgPerSec)} msg/s (target < 10 ms: ${p99 < 10 ? "met" : "missed"})`,
+          `${f0(c.half.client.msgPerSec)} msg/s (target < 10 ms: ${p99 < 10 ? "met" : "missed"}` +
+          `${floor})`,
       );
     }
   }
@@ -133,11 +150,15 @@ export function targetLines(report: BenchReport): string[] {
     );
     if (many === undefined || one.max.client.msgPerSec === 0) continue;
     const ratio = many.max.client.msgPerSec / one.max.client.msgPerSec;
+    const runs = one.maxRuns.length > 1
+      ? ` (median of ${one.maxRuns.length}; runs ${many.maxRuns.map(f0).join(", ")} vs ` +
+        `${one.maxRuns.map(f0).join(", ")})`
+      : "";
     lines.push(
       `- 64 vs 1 producers, acks=${one.case.acks} ${one.case.recordBytes}B ` +
         `${one.case.partitions}part: ${f0(many.max.client.msgPerSec)} vs ` +
         `${f0(one.max.client.msgPerSec)} msg/s = **${ratio.toFixed(2)}** ` +
-        `(target >= 1: ${ratio >= 1 ? "met" : "missed"})`,
+        `(target >= 1: ${ratio >= 1 ? "met" : "missed"})${runs}`,
     );
   }
   return lines;
@@ -167,7 +188,11 @@ export function reportMarkdown(report: BenchReport): string {
   const lines = [
     `Run ${report.startedAt}: \`${report.command}\`, ${report.secondsPerCase} s per run after ` +
     `${report.warmupSeconds} s warm-up, client linger ${report.lingerMs} ms, ${report.cores} ` +
-    `cores shared by broker and client.`,
+    `cores shared by broker and client` +
+    (report.repeat > 1
+      ? `; each case's max load is the median of ${report.repeat} runs taken in rounds over ` +
+        `all cases, so a slow minute of the disk does not land on one case only.`
+      : "."),
     "",
     `Disk synced sequential write (1 MiB blocks, fdatasync each, data dir's filesystem): ` +
     `${f1(report.diskBefore.mbPerSec)} MB/s before, ${f1(report.diskAfter.mbPerSec)} MB/s ` +

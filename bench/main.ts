@@ -14,6 +14,9 @@
  * - `--seconds N`, `--warmup N`: override the run and warm-up lengths;
  * - `--linger-ms N`: the clients' linger (default 0: a batch leaves as soon as the connection
  *   has an in-flight slot, so batches grow only under load);
+ * - `--repeat N`: run every case's max load N times, in rounds over all cases, and keep the
+ *   median (default 1); the disk's speed drifts by the minute, and rounds spread that drift
+ *   over every case instead of landing on one;
  * - `--only a,b`: run only cases whose id contains one of the parts, e.g. `--only "acks=all 1024B"`;
  * - `--profile`: run the max-load broker under `--cpu-prof` and print where its time went
  *   (profiles are kept in `bench/.cache/profiles/`);
@@ -28,7 +31,13 @@
  * @module
  */
 import { buildClient, type ClientRun, runClient } from "./_client.ts";
-import { DEFAULT_DISK_RATE, syncedWriteRate, syncLatency } from "./_disk.ts";
+import {
+  DEFAULT_DISK_RATE,
+  type DiskFloor,
+  syncedWriteRate,
+  syncFloorAtRate,
+  syncLatency,
+} from "./_disk.ts";
 import { Broker } from "./_broker.ts";
 import { newestProfile, summarizeProfile } from "./_profile.ts";
 import {
@@ -49,6 +58,8 @@ const OTHER_BENCH_TIMEOUT_MS = 5 * 60_000;
 /** Every client's buffer together stays near these (franz-go blocks Produce beyond them). */
 const TOTAL_BUFFER_BYTES = 16 * 1024 * 1024;
 const TOTAL_BUFFER_RECORDS = 40_000;
+/** Longest disk-floor measurement after a half-load run. */
+const FLOOR_MAX_SECONDS = 5;
 
 interface Args {
   readonly seconds: number;
@@ -61,6 +72,7 @@ interface Args {
   readonly portBase: number;
   readonly all: boolean;
   readonly quick: boolean;
+  readonly repeat: number;
 }
 
 class UsageError extends Error {
@@ -78,6 +90,7 @@ function parseArgs(argv: readonly string[]): Args {
   let markdown: string | undefined;
   let dataDir = `${BENCH}.cache/data`;
   let portBase = 19500;
+  let repeat = 1;
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) throw new UsageError(`${argv[i]} needs a value`);
@@ -119,6 +132,9 @@ function parseArgs(argv: readonly string[]): Args {
       case "--data-dir":
         dataDir = value(i++);
         break;
+      case "--repeat":
+        repeat = number(i++, 1, 9);
+        break;
       case "--port-base":
         portBase = number(i++, 1024, 65535 - 2 * PORT_SLOTS);
         break;
@@ -137,6 +153,7 @@ function parseArgs(argv: readonly string[]): Args {
     portBase,
     all,
     quick,
+    repeat: Math.round(repeat),
   };
 }
 
@@ -207,6 +224,12 @@ class Runner {
   }
 }
 
+/** The run with the median msg/s (the lower middle of an even count). */
+function median(runs: readonly RunResult[]): RunResult {
+  const sorted = [...runs].sort((a, b) => a.client.msgPerSec - b.client.msgPerSec);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 function runLine(label: string, r: RunResult): string {
   const c = r.client;
   const b = brokerMeans(r);
@@ -218,7 +241,13 @@ function runLine(label: string, r: RunResult): string {
     `${b.reqMs.toFixed(1)} ms, fsync ${b.fsyncMs.toFixed(2)} ms, client ` +
     `${c.clientCpuSec.toFixed(1)} cpu-s` +
     (failed > 0 ? `, ${failed} failed: ${c.errorKinds ?? c.firstError}` : "") +
-    (c.pacingBehindSec > 0 ? `, pacing fell ${c.pacingBehindSec.toFixed(2)} s behind` : "");
+    (c.pacingBehindSec > 0 ? `, pacing fell ${c.pacingBehindSec.toFixed(2)} s behind` : "") +
+    (c.slowWindows !== undefined && c.slowWindows.length > 0
+      ? `, records over 10 ms in ${c.slowWindows.length}${
+        c.slowWindows.length === 40 ? "+" : ""
+      } ` +
+        `of ${Math.round(r.client.windowSec * 10)} 100-ms windows`
+      : "");
 }
 
 async function profileCase(runner: Runner, c: BenchCase): Promise<CaseResult["profile"]> {
@@ -292,8 +321,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (runner.current === undefined) Deno.exit(130);
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
-  const runsPerCase = args.profile ? 3 : 2;
-  const estimateSec = cases.length * runsPerCase * (args.seconds + args.warmupSeconds + 3) + 10;
+  const runsPerCase = args.repeat + 1 + (args.profile ? 1 : 0);
+  const floorSec = Math.min(args.seconds, FLOOR_MAX_SECONDS);
+  const estimateSec = cases.length *
+      (runsPerCase * (args.seconds + args.warmupSeconds + 3) + floorSec) + 10;
   console.log(
     `${cases.length} cases x ${runsPerCase} runs, ${args.seconds} s each: about ` +
       `${Math.ceil(estimateSec / 60)} min; data in ${dataRoot}`,
@@ -306,21 +337,43 @@ async function main(argv: readonly string[]): Promise<number> {
       `disk 64 KiB append + fdatasync: p50 ${diskSyncLatency.p50Ms.toFixed(2)} p99 ` +
         `${diskSyncLatency.p99Ms.toFixed(2)} p999 ${diskSyncLatency.p999Ms.toFixed(2)} ms`,
     );
+    // Max load first, in rounds over every case; then each case's half load and profile.
+    const maxRuns = cases.map((): RunResult[] => []);
+    for (let round = 1; round <= args.repeat; round++) {
+      for (const [i, c] of cases.entries()) {
+        const label = args.repeat > 1 ? `max ${round}/${args.repeat}` : "max";
+        console.log(caseId(c));
+        const run = await runner.run(c, 0);
+        console.log(runLine(label, run));
+        maxRuns[i]!.push(run);
+      }
+    }
     const results: CaseResult[] = [];
-    for (const c of cases) {
-      console.log(caseId(c));
-      const max = await runner.run(c, 0);
-      console.log(runLine("max", max));
+    for (const [i, c] of cases.entries()) {
+      const runs = maxRuns[i]!;
+      const max = median(runs);
+      console.log(`${caseId(c)}: max-load median ${Math.round(max.client.msgPerSec)} msg/s`);
       let half: RunResult | undefined;
+      let halfFloor: DiskFloor | undefined;
       if (max.client.msgPerSec > 0) {
         half = await runner.run(c, Math.max(1, Math.round(max.client.msgPerSec / 2)));
         console.log(runLine("half", half));
+        if (half.client.mbPerSec > 0) {
+          halfFloor = await syncFloorAtRate(dataRoot, half.client.mbPerSec * 1e6, floorSec);
+          console.log(
+            `  disk alone at ${half.client.mbPerSec.toFixed(1)} MB/s (group commit, no broker): ` +
+              `p50 ${halfFloor.p50Ms.toFixed(2)} p99 ${halfFloor.p99Ms.toFixed(2)} p999 ` +
+              `${halfFloor.p999Ms.toFixed(2)} ms`,
+          );
+        }
       }
       const profile = args.profile ? await profileCase(runner, c) : undefined;
       const result: CaseResult = {
         case: c,
         max,
+        maxRuns: runs.map((r) => r.client.msgPerSec),
         ...(half === undefined ? {} : { half }),
+        ...(halfFloor === undefined ? {} : { halfFloor }),
         ...(profile === undefined ? {} : { profile }),
       };
       for (const line of profileLines(result)) console.log(`  ${line}`);
@@ -333,6 +386,7 @@ async function main(argv: readonly string[]): Promise<number> {
       command: ["deno task bench", ...argv].join(" "),
       secondsPerCase: args.seconds,
       warmupSeconds: args.warmupSeconds,
+      repeat: args.repeat,
       lingerMs: args.lingerMs,
       cores: navigator.hardwareConcurrency,
       diskBefore,

@@ -73,6 +73,9 @@ type summary struct {
 	ClientCPUSec   float64 `json:"clientCpuSec"`
 	ProduceErrors  string  `json:"errorKinds,omitempty"`
 	OverloadedSecs float64 `json:"pacingBehindSec"`
+	// SlowWindows lists the 100 ms windows (by record start, seconds into the measured window)
+	// in which some record took over 10 ms: [start s, max ms, records over 10 ms], first 40.
+	SlowWindows [][3]float64 `json:"slowWindows,omitempty"`
 }
 
 func parseFlags() (options, error) {
@@ -130,6 +133,7 @@ type producer struct {
 	firstError string
 	errorKinds map[string]int64
 	behind     time.Duration
+	timeline   timeline
 }
 
 func newProducer(o options) (*producer, error) {
@@ -170,6 +174,7 @@ func (p *producer) finish(start time.Time, windowStart time.Time, err error) {
 		if counted {
 			p.acked++
 			p.hist.record(latency)
+			p.timeline.record(start.Sub(windowStart), latency)
 		}
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		p.canceled++
@@ -318,6 +323,7 @@ func main() {
 		ClientCPUSec: cpu1 - cpu0,
 	}
 	var all histogram
+	var line timeline
 	kinds := map[string]int64{}
 	for _, p := range producers {
 		p.mu.Lock()
@@ -335,6 +341,7 @@ func main() {
 			s.OverloadedSecs = b
 		}
 		all.merge(&p.hist)
+		line.merge(&p.timeline)
 		p.mu.Unlock()
 	}
 	if len(kinds) > 0 {
@@ -351,6 +358,7 @@ func main() {
 	s.P99Ms = all.quantile(0.99)
 	s.P999Ms = all.quantile(0.999)
 	s.MaxMs = float64(all.max) / 1e3
+	s.SlowWindows = line.slow(40)
 	out, err := json.Marshal(s)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "producebench:", err)
@@ -441,4 +449,58 @@ func (h *histogram) quantile(q float64) float64 {
 		}
 	}
 	return float64(h.max) / 1e3
+}
+
+// timeline keeps, per 100 ms of the measured window, the slowest record and how many records
+// took over 10 ms: where a latency tail comes from one stall or many.
+const (
+	timelineStep    = 100 * time.Millisecond
+	timelineBuckets = 6000 // 10 minutes, the longest allowed window
+	slowThreshold   = 10 * time.Millisecond
+)
+
+type timeline struct {
+	max  [timelineBuckets]time.Duration
+	over [timelineBuckets]int64
+}
+
+func (t *timeline) record(at, latency time.Duration) {
+	i := int(at / timelineStep)
+	if i < 0 || i >= timelineBuckets {
+		return
+	}
+	if latency > t.max[i] {
+		t.max[i] = latency
+	}
+	if latency > slowThreshold {
+		t.over[i]++
+	}
+}
+
+func (t *timeline) merge(o *timeline) {
+	for i := range t.max {
+		if o.max[i] > t.max[i] {
+			t.max[i] = o.max[i]
+		}
+		t.over[i] += o.over[i]
+	}
+}
+
+// slow lists up to limit windows with a record over the threshold, in time order.
+func (t *timeline) slow(limit int) [][3]float64 {
+	var out [][3]float64
+	for i := range t.max {
+		if t.over[i] == 0 {
+			continue
+		}
+		if len(out) == limit {
+			break
+		}
+		out = append(out, [3]float64{
+			float64(i) * timelineStep.Seconds(),
+			float64(t.max[i].Microseconds()) / 1e3,
+			float64(t.over[i]),
+		})
+	}
+	return out
 }

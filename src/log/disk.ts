@@ -10,7 +10,10 @@ export interface DiskFile {
   readonly path: string;
   /** Reads up to `lengthBytes` at `position`; fewer only at end of file. */
   read(position: number, lengthBytes: number): Promise<Uint8Array>;
-  /** Writes all of `data` at `position` (extending the file as needed). */
+  /**
+   * Writes all of `data` at `position` (extending the file as needed). The caller may reuse
+   * `data` once the promise settles, so an implementation keeps no reference to it.
+   */
   write(position: number, data: Uint8Array): Promise<void>;
   /** fdatasync: once resolved, every byte written before the call survives a crash. */
   sync(): Promise<void>;

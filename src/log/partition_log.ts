@@ -20,7 +20,7 @@ import { readCheckpoint, writeCheckpoint } from "./_checkpoint.ts";
 import { GroupSync } from "./_group_sync.ts";
 import { scanBatches, type ScanOptions } from "./_scan.ts";
 import { DenoDisk } from "./deno_disk.ts";
-import { type Disk, joinPath } from "./disk.ts";
+import { type Disk, type DiskFile, joinPath } from "./disk.ts";
 import {
   CorruptBatchError,
   InvalidOffsetError,
@@ -138,17 +138,45 @@ interface PendingAppend extends PromiseWithResolvers<AppendResult> {
   readonly options: AppendOptions;
 }
 
-function concat(views: readonly BatchView[]): Uint8Array {
-  if (views.length === 1) return views[0]!.bytes;
+/**
+ * Scratch buffers for coalesced writes, shared by every log of the process. A fresh multi-MiB
+ * array costs page faults and zeroing on each write; a returned one costs neither. At most
+ * {@link POOLED_BUFFERS} wait idle, so the pool's memory is bounded whatever the partition count.
+ */
+const POOLED_BUFFERS = 8;
+const idleWriteBuffers: Uint8Array[] = [];
+
+function takeWriteBuffer(bytes: number): Uint8Array {
+  const at = idleWriteBuffers.findIndex((b) => b.length >= bytes);
+  if (at >= 0) return idleWriteBuffers.splice(at, 1)[0]!;
+  return new Uint8Array(Math.max(bytes, MAX_COALESCED_WRITE_BYTES));
+}
+
+function returnWriteBuffer(buffer: Uint8Array): void {
+  if (buffer.length > MAX_COALESCED_WRITE_BYTES) return;
+  if (idleWriteBuffers.length < POOLED_BUFFERS) idleWriteBuffers.push(buffer);
+}
+
+/** Writes `views` back to back at `position`: one view as it is, several through a pooled buffer. */
+async function writeViews(
+  file: DiskFile,
+  position: number,
+  views: readonly BatchView[],
+): Promise<void> {
+  if (views.length === 1) return file.write(position, views[0]!.bytes);
   let total = 0;
   for (const v of views) total += v.sizeBytes;
-  const out = new Uint8Array(total);
+  const buffer = takeWriteBuffer(total);
   let at = 0;
   for (const v of views) {
-    out.set(v.bytes, at);
+    buffer.set(v.bytes, at);
     at += v.sizeBytes;
   }
-  return out;
+  try {
+    await file.write(position, buffer.subarray(0, total));
+  } finally {
+    returnWriteBuffer(buffer);
+  }
 }
 
 interface Resolved {
@@ -405,7 +433,7 @@ export class PartitionLog {
       const seg = this.#active;
       const position = seg.sizeBytes;
       try {
-        await seg.file.write(position, concat(toWrite));
+        await writeViews(seg.file, position, toWrite);
       } catch (e) {
         this.#fail(e);
       }

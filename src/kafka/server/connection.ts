@@ -43,9 +43,14 @@ interface Slot {
   /** Bytes this slot holds against both budgets: the request, then also the response. */
   heldBytes: number;
   readonly outcome: Promise<Outcome>;
+  /** The outcome once settled: responses already ready behind the head go out in one write. */
+  settled?: Outcome;
 }
 
-/** Responses up to this size are written with their size prefix in one write. */
+/**
+ * Responses up to this size are written with their size prefix in one write, and ready responses
+ * of one connection are written together up to this many bytes.
+ */
 const COALESCE_MAX_BYTES = 64 * 1024;
 
 export class Connection {
@@ -236,10 +241,10 @@ export class Connection {
       context,
       heldBytes: frame.byteLength,
       outcome: result.then(
-        (value) => this.#settle(slot, value),
+        (value) => slot.settled = this.#settle(slot, value),
         (error: unknown): Outcome => {
           this.#finish(context, true);
-          return { kind: "failed", error };
+          return slot.settled = { kind: "failed", error };
         },
       ),
     };
@@ -285,10 +290,14 @@ export class Connection {
       }
       const outcome = await Promise.race([slot.outcome, this.#closedSignal]);
       if (outcome === undefined || this.closed) return;
-      if (outcome.kind === "answer") {
+      let answered = 1;
+      if (outcome.kind === "answer" || outcome.kind === "none") {
+        const ready = this.#readyResponses();
+        answered = ready.slots;
         this.#writeStartedMs = performance.now();
         try {
-          await this.#writeFrame(outcome.bytes);
+          if (ready.frames.length === 1) await this.#writeFrame(ready.frames[0]!);
+          else if (ready.frames.length > 1) await this.#writeFrames(ready.frames);
         } catch (error) {
           this.#onWriteError(error);
           return;
@@ -311,12 +320,49 @@ export class Connection {
         return;
       }
       if (this.closed) return;
-      this.#slots.shift();
-      this.#release(slot);
+      for (const done of this.#slots.splice(0, answered)) this.#release(done);
       this.lastActivityMs = performance.now();
       if (this.#draining && this.#slots.length === 0) break;
     }
     if (this.#draining) this.close("shutdown");
+  }
+
+  /**
+   * The run of settled slots at the head that need only writing (answers, or no answer), and their
+   * response bodies, up to {@link COALESCE_MAX_BYTES} together; the head slot always counts.
+   */
+  #readyResponses(): { slots: number; frames: Uint8Array[] } {
+    const frames: Uint8Array[] = [];
+    let bytes = 0;
+    let slots = 0;
+    for (const slot of this.#slots) {
+      const outcome = slot.settled;
+      if (outcome === undefined || (outcome.kind !== "answer" && outcome.kind !== "none")) break;
+      if (outcome.kind === "answer") {
+        const size = outcome.bytes.byteLength + 4;
+        if (slots > 0 && bytes + size > COALESCE_MAX_BYTES) break;
+        bytes += size;
+        frames.push(outcome.bytes);
+      }
+      slots++;
+    }
+    return { slots, frames };
+  }
+
+  /** Several small responses, each with its size prefix, in one socket write. */
+  async #writeFrames(bodies: readonly Uint8Array[]): Promise<void> {
+    let total = 0;
+    for (const body of bodies) total += body.byteLength + 4;
+    const whole = new Uint8Array(total);
+    const view = new DataView(whole.buffer);
+    let at = 0;
+    for (const body of bodies) {
+      view.setInt32(at, body.byteLength);
+      whole.set(body, at + 4);
+      at += body.byteLength + 4;
+    }
+    await this.#writeAll(whole);
+    this.#env.probe.bytesOut(total);
   }
 
   async #writeFrame(body: Uint8Array): Promise<void> {

@@ -6,6 +6,7 @@ import {
   startKafkaServer,
 } from "../../../src/kafka/server/mod.ts";
 import { setupLogging, teardownLogging } from "../../../src/observability/mod.ts";
+import { NOOP_SERVER_PROBE } from "../../../src/observability/metrics.ts";
 import {
   closedByServer,
   correlationOf,
@@ -62,6 +63,44 @@ Deno.test("kafka server: framing and pipelining", async (t) => {
     }
     assert.deepEqual(seen, [...Array(20).keys()]);
     assert.deepEqual(calls, [...Array(20).keys()], "handler called in request order");
+    conn.close();
+    await server.close();
+  });
+
+  await t.step("responses ready together go out in one write, still in order", async () => {
+    const release = deferred<void>();
+    let arrived = 0;
+    const handler = {
+      async handle(frame: Uint8Array, ctx: RequestContext): Promise<HandlerResult> {
+        if (++arrived === 20) release.resolve();
+        await release.promise;
+        // Every third request answers nothing (acks=0); the rest echo.
+        return ctx.correlationId % 3 === 2 ? null : echo(frame, ctx);
+      },
+    };
+    const writes: number[] = [];
+    const probe = { ...NOOP_SERVER_PROBE, bytesOut: (bytes: number) => writes.push(bytes) };
+    const server = startKafkaServer({
+      hostname: HOST,
+      port: 0,
+      limits: TEST_LIMITS,
+      handler,
+      probe,
+    });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    const batch = [];
+    for (let i = 0; i < 20; i++) batch.push(...requestFrame(i));
+    await writeAll(conn, new Uint8Array(batch));
+    const expected = [...Array(20).keys()].filter((i) => i % 3 !== 2);
+    const seen: number[] = [];
+    for (const _ of expected) {
+      const response = await readResponse(conn);
+      assert.ok(response);
+      seen.push(correlationOf(response));
+    }
+    assert.deepEqual(seen, expected);
+    // The head waits alone for its promise; every answer behind it was ready by then.
+    assert.ok(writes.length <= 2, `${writes.length} writes for ${expected.length} responses`);
     conn.close();
     await server.close();
   });
