@@ -140,16 +140,25 @@ interface PendingAppend extends PromiseWithResolvers<AppendResult> {
 
 /**
  * Scratch buffers for coalesced writes, shared by every log of the process. A fresh multi-MiB
- * array costs page faults and zeroing on each write; a returned one costs neither. At most
- * {@link POOLED_BUFFERS} wait idle, so the pool's memory is bounded whatever the partition count.
+ * array costs page faults and zeroing on each write; a returned one costs neither. Sizes are
+ * powers of two from 64 KiB to {@link MAX_COALESCED_WRITE_BYTES}, so a write holds at most twice
+ * its bytes, and at most {@link POOLED_BUFFERS} wait idle (32 MiB), whatever the partition count.
  */
 const POOLED_BUFFERS = 8;
+const MIN_POOLED_BYTES = 64 * 1024;
 const idleWriteBuffers: Uint8Array[] = [];
 
 function takeWriteBuffer(bytes: number): Uint8Array {
-  const at = idleWriteBuffers.findIndex((b) => b.length >= bytes);
-  if (at >= 0) return idleWriteBuffers.splice(at, 1)[0]!;
-  return new Uint8Array(Math.max(bytes, MAX_COALESCED_WRITE_BYTES));
+  let best = -1;
+  for (let i = 0; i < idleWriteBuffers.length; i++) {
+    const length = idleWriteBuffers[i]!.length;
+    if (length >= bytes && (best < 0 || length < idleWriteBuffers[best]!.length)) best = i;
+  }
+  if (best >= 0) return idleWriteBuffers.splice(best, 1)[0]!;
+  if (bytes > MAX_COALESCED_WRITE_BYTES) return new Uint8Array(bytes);
+  let size = MIN_POOLED_BYTES;
+  while (size < bytes) size *= 2;
+  return new Uint8Array(size);
 }
 
 function returnWriteBuffer(buffer: Uint8Array): void {

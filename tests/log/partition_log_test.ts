@@ -299,6 +299,46 @@ Deno.test("partition log: durability and group commit", async (t) => {
     await again.close();
   });
 
+  await t.step(
+    "coalesced writes through shared pooled buffers land intact on a real disk",
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "chronik-coalesce-" });
+      try {
+        // Two partitions write at once, so both draw on the process-wide buffer pool together.
+        const logs = [
+          await PartitionLog.open(`${dir}/a`, { retentionMs: -1 }),
+          await PartitionLog.open(`${dir}/b`, { retentionMs: -1 }),
+        ];
+        const sent: Uint8Array[][] = [[], []];
+        for (let wave = 0; wave < 6; wave++) {
+          const appends = Array.from({ length: 80 }, (_, i) => {
+            const p = i % 2;
+            const value = enc.encode(`p${p}-w${wave}-${i}-`.repeat(1 + ((wave * 7 + i) % 50)));
+            const b = buildBatch([{ value, timestampMs: 1_000 + i }]);
+            sent[p]!.push(b);
+            return logs[p]!.append([b]);
+          });
+          await Promise.all(appends);
+        }
+        for (const [p, log] of logs.entries()) {
+          const read = await log.read(0, { maxBytes: 64 * 1024 * 1024 });
+          // append stamped each batch's offset into these very bytes
+          const expected = new Uint8Array(sent[p]!.reduce((n, b) => n + b.length, 0));
+          let at = 0;
+          for (const b of sent[p]!) {
+            expected.set(b, at);
+            at += b.length;
+          }
+          assert.equal(read.batchCount, sent[p]!.length);
+          assert.deepEqual(read.records, expected);
+          await log.close();
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+
   await t.step("ackBeforeSync answers before the sync and can lose acknowledged data", async () => {
     const disk = new MemoryDisk({ syncDelayMs: 20 });
     const log = await openMem(disk, { ackBeforeSync: true });
