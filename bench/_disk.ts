@@ -98,16 +98,7 @@ export async function syncLatency(
     await Deno.remove(path);
   }
   samplesMs.sort((a, b) => a - b);
-  const at = (q: number) =>
-    samplesMs[Math.min(samplesMs.length - 1, Math.floor(q * samplesMs.length))] ?? 0;
-  return {
-    blockBytes,
-    syncs: samplesMs.length,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    p999Ms: at(0.999),
-    maxMs: samplesMs.at(-1) ?? 0,
-  };
+  return { blockBytes, syncs: samplesMs.length, ...quantilesMs(samplesMs) };
 }
 
 /** What a writer that did nothing but group-commit at a given rate would see. */
@@ -166,14 +157,14 @@ export async function syncFloorAtRate(
     await Deno.remove(path);
   }
   latencies.sort();
-  const at = (q: number) => latencies[Math.min(totalTicks - 1, Math.floor(q * totalTicks))]!;
-  return {
-    bytesPerSec,
-    seconds,
-    syncs,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    p999Ms: at(0.999),
-    maxMs: latencies[totalTicks - 1]!,
-  };
+  return { bytesPerSec, seconds, syncs, ...quantilesMs(latencies) };
+}
+
+/** p50/p99/p999/max of ascending samples (0 for none). */
+function quantilesMs(
+  sorted: ArrayLike<number>,
+): { p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number } {
+  const at = (q: number) =>
+    sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999), maxMs: at(1) };
 }

@@ -296,8 +296,7 @@ export class Connection {
         answered = ready.slots;
         this.#writeStartedMs = performance.now();
         try {
-          if (ready.frames.length === 1) await this.#writeFrame(ready.frames[0]!);
-          else if (ready.frames.length > 1) await this.#writeFrames(ready.frames);
+          if (ready.frames.length > 0) await this.#writeFrames(ready.frames);
         } catch (error) {
           this.#onWriteError(error);
           return;
@@ -349,35 +348,25 @@ export class Connection {
     return { slots, frames };
   }
 
-  /** Several small responses, each with its size prefix, in one socket write. */
+  /**
+   * Responses, each with its size prefix: in one socket write, except a single response over
+   * {@link COALESCE_MAX_BYTES}, whose prefix goes first so the body is not copied.
+   */
   async #writeFrames(bodies: readonly Uint8Array[]): Promise<void> {
     let total = 0;
     for (const body of bodies) total += body.byteLength + 4;
-    const whole = new Uint8Array(total);
+    const big = bodies.length === 1 && total > COALESCE_MAX_BYTES;
+    const whole = new Uint8Array(big ? 4 : total);
     const view = new DataView(whole.buffer);
     let at = 0;
     for (const body of bodies) {
       view.setInt32(at, body.byteLength);
-      whole.set(body, at + 4);
+      if (!big) whole.set(body, at + 4);
       at += body.byteLength + 4;
     }
     await this.#writeAll(whole);
+    if (big) await this.#writeAll(bodies[0]!);
     this.#env.probe.bytesOut(total);
-  }
-
-  async #writeFrame(body: Uint8Array): Promise<void> {
-    const prefix = new Uint8Array(4);
-    new DataView(prefix.buffer).setInt32(0, body.byteLength);
-    if (body.byteLength <= COALESCE_MAX_BYTES) {
-      const whole = new Uint8Array(body.byteLength + 4);
-      whole.set(prefix);
-      whole.set(body, 4);
-      await this.#writeAll(whole);
-    } else {
-      await this.#writeAll(prefix);
-      await this.#writeAll(body);
-    }
-    this.#env.probe.bytesOut(body.byteLength + 4);
   }
 
   async #writeAll(bytes: Uint8Array): Promise<void> {
