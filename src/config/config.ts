@@ -35,6 +35,8 @@ export interface BrokerConfig {
   readonly logRollMs: number;
   readonly messageMaxBytes: number;
   readonly logFlushAckBeforeSync: boolean;
+  readonly logMaxPendingBytes: number;
+  readonly logWriteBufferPoolBytes: number;
   readonly minInsyncReplicas: number;
 }
 

@@ -286,6 +286,26 @@ export const SETTINGS: readonly Setting[] = [
       "Faster; a simultaneous power loss of a majority may lose acknowledged data.",
   },
   {
+    key: "log.max.pending.bytes",
+    field: "broker.logMaxPendingBytes",
+    type: "int",
+    default: 64 * 1024 * 1024,
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Bound on a partition's bytes accepted but not yet durable; a produce that would pass " +
+      "it is answered REQUEST_TIMED_OUT (retriable) and nothing of it is written.",
+  },
+  {
+    key: "log.write.buffer.pool.bytes",
+    field: "broker.logWriteBufferPoolBytes",
+    type: "int",
+    default: 32 * 1024 * 1024,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Bound on the idle scratch buffers kept for coalesced log writes, shared by all " +
+      "partitions of the node (0 allocates a buffer per write).",
+  },
+  {
     key: "min.insync.replicas",
     field: "broker.minInsyncReplicas",
     type: "int",

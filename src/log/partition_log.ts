@@ -32,6 +32,7 @@ import {
 } from "./errors.ts";
 import { ProducerStateTable } from "./producer_state.ts";
 import { Segment, SEGMENT_NAME } from "./segment.ts";
+import { WriteBufferPool } from "./write_buffers.ts";
 
 const logger = getLogger(["chronik", "log"]);
 
@@ -67,6 +68,8 @@ export interface PartitionLogOptions {
   readonly maxProducers?: number;
   /** Told the duration of every completed append fdatasync (the fsync latency metric). */
   readonly onSync?: ((seconds: number) => void) | undefined;
+  /** Scratch buffers for coalesced writes, shared by a node's logs. Default: a process-wide one. */
+  readonly writeBuffers?: WriteBufferPool;
 }
 
 /** The options that may change while the log is open (topic config changes). */
@@ -138,36 +141,12 @@ interface PendingAppend extends PromiseWithResolvers<AppendResult> {
   readonly options: AppendOptions;
 }
 
-/**
- * Scratch buffers for coalesced writes, shared by every log of the process. A fresh multi-MiB
- * array costs page faults and zeroing on each write; a returned one costs neither. Sizes are
- * powers of two from 64 KiB to {@link MAX_COALESCED_WRITE_BYTES}, so a write holds at most twice
- * its bytes, and at most {@link POOLED_BUFFERS} wait idle (32 MiB), whatever the partition count.
- */
-const POOLED_BUFFERS = 8;
-const MIN_POOLED_BYTES = 64 * 1024;
-const idleWriteBuffers: Uint8Array[] = [];
-
-function takeWriteBuffer(bytes: number): Uint8Array {
-  let best = -1;
-  for (let i = 0; i < idleWriteBuffers.length; i++) {
-    const length = idleWriteBuffers[i]!.length;
-    if (length >= bytes && (best < 0 || length < idleWriteBuffers[best]!.length)) best = i;
-  }
-  if (best >= 0) return idleWriteBuffers.splice(best, 1)[0]!;
-  if (bytes > MAX_COALESCED_WRITE_BYTES) return new Uint8Array(bytes);
-  let size = MIN_POOLED_BYTES;
-  while (size < bytes) size *= 2;
-  return new Uint8Array(size);
-}
-
-function returnWriteBuffer(buffer: Uint8Array): void {
-  if (buffer.length > MAX_COALESCED_WRITE_BYTES) return;
-  if (idleWriteBuffers.length < POOLED_BUFFERS) idleWriteBuffers.push(buffer);
-}
+/** Used by logs opened without a pool of their own (tests, tools). */
+const defaultWriteBuffers = new WriteBufferPool({ maxBufferBytes: MAX_COALESCED_WRITE_BYTES });
 
 /** Writes `views` back to back at `position`: one view as it is, several through a pooled buffer. */
 async function writeViews(
+  pool: WriteBufferPool,
   file: DiskFile,
   position: number,
   views: readonly BatchView[],
@@ -175,7 +154,7 @@ async function writeViews(
   if (views.length === 1) return file.write(position, views[0]!.bytes);
   let total = 0;
   for (const v of views) total += v.sizeBytes;
-  const buffer = takeWriteBuffer(total);
+  const buffer = pool.take(total);
   let at = 0;
   for (const v of views) {
     buffer.set(v.bytes, at);
@@ -184,7 +163,7 @@ async function writeViews(
   try {
     await file.write(position, buffer.subarray(0, total));
   } finally {
-    returnWriteBuffer(buffer);
+    pool.give(buffer);
   }
 }
 
@@ -203,6 +182,7 @@ interface Resolved {
   readonly scanChunkBytes: number;
   readonly maxProducers: number;
   readonly onSync: ((seconds: number) => void) | undefined;
+  readonly writeBuffers: WriteBufferPool;
 }
 
 function resolve(o: PartitionLogOptions): Resolved {
@@ -221,6 +201,7 @@ function resolve(o: PartitionLogOptions): Resolved {
     scanChunkBytes: o.scanChunkBytes ?? 1024 * 1024,
     maxProducers: o.maxProducers ?? 100_000,
     onSync: o.onSync,
+    writeBuffers: o.writeBuffers ?? defaultWriteBuffers,
   };
   // Index entries hold positions as uint32.
   if (!(r.segmentBytes > 0 && r.segmentBytes < 2 ** 31)) {
@@ -442,7 +423,7 @@ export class PartitionLog {
       const seg = this.#active;
       const position = seg.sizeBytes;
       try {
-        await writeViews(seg.file, position, toWrite);
+        await writeViews(this.#o.writeBuffers, seg.file, position, toWrite);
       } catch (e) {
         this.#fail(e);
       }

@@ -11,6 +11,7 @@ import {
   type PartitionLogOptions,
   ProducerSequenceError,
   segmentName,
+  WriteBufferPool,
 } from "../../src/log/mod.ts";
 
 const enc = new TextEncoder();
@@ -304,10 +305,12 @@ Deno.test("partition log: durability and group commit", async (t) => {
     async () => {
       const dir = await Deno.makeTempDir({ prefix: "chronik-coalesce-" });
       try {
-        // Two partitions write at once, so both draw on the process-wide buffer pool together.
+        // Two partitions write at once, so both draw on one buffer pool together; its bound
+        // (one 64 KiB buffer) makes it both reuse and drop buffers during the run.
+        const writeBuffers = new WriteBufferPool({ maxIdleBytes: 64 * 1024 });
         const logs = [
-          await PartitionLog.open(`${dir}/a`, { retentionMs: -1 }),
-          await PartitionLog.open(`${dir}/b`, { retentionMs: -1 }),
+          await PartitionLog.open(`${dir}/a`, { retentionMs: -1, writeBuffers }),
+          await PartitionLog.open(`${dir}/b`, { retentionMs: -1, writeBuffers }),
         ];
         const sent: Uint8Array[][] = [[], []];
         for (let wave = 0; wave < 6; wave++) {
@@ -320,6 +323,7 @@ Deno.test("partition log: durability and group commit", async (t) => {
           });
           await Promise.all(appends);
         }
+        assert.ok(writeBuffers.idleBytes <= 64 * 1024, `idle ${writeBuffers.idleBytes}`);
         for (const [p, log] of logs.entries()) {
           const read = await log.read(0, { maxBytes: 64 * 1024 * 1024 });
           // append stamped each batch's offset into these very bytes
