@@ -16,7 +16,10 @@
  * `peers/group_kcat.ts` (wraps `kcat -G`) and `go/group/` (franz-go). Each takes
  * `--bootstrap H:P --topic T --group G --name N --session-timeout-ms MS [--instance-id ID]
  * --timeout-ms MS`, consumes from the committed offset (earliest when none), commits after every
- * poll, and prints JSON lines on stdout:
+ * poll, and prints JSON lines on stdout. The members with cooperative rebalances (Java, Python,
+ * franz-go) keep offsets whose commit was refused during a rebalance and commit them again while
+ * they hold the partition: the partition and its position survive such a rebalance, so nothing
+ * else would commit them. Events:
  *
  * - `{"event":"assignment","partitions":[0,3],"generation":7}`: the partitions it now holds
  *   (generation `null` where the client does not expose it);

@@ -1,6 +1,9 @@
 // Java client consumer-group member for tests/interop/groups: one KafkaConsumer in a group,
 // driven over stdin/stdout with JSON lines (protocol in tests/interop/groups/mod.ts). It commits
-// synchronously after every non-empty poll and reports assignments, records and commits.
+// synchronously after every poll and reports assignments, records and commits. Offsets whose
+// commit failed (e.g. refused during a rebalance) stay pending and are committed again on the next
+// poll while the partition is still held: a cooperative rebalance keeps the partition and its
+// fetch position, so nothing else would ever commit them.
 //
 // Usage: java -cp 'java-lib/*:classes' GroupMember --bootstrap H:P --topic T --group G
 //   --session-timeout-ms MS [--instance-id ID] [--timeout-ms MS] [--assignor NAME]
@@ -29,6 +32,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class GroupMember {
   private static final ConcurrentLinkedQueue<String> commands = new ConcurrentLinkedQueue<>();
   private static final TreeSet<Integer> assigned = new TreeSet<>();
+  /** Next offsets consumed but not yet committed, by partition. */
+  private static final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
 
   public static void main(String[] argv) throws Exception {
     Map<String, String> args = new HashMap<>();
@@ -70,6 +75,13 @@ public final class GroupMember {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> parts) {
           if (parts.isEmpty()) return;
+          // Last chance to commit what was read from them; the next owner starts from there.
+          Map<TopicPartition, OffsetAndMetadata> last = new HashMap<>();
+          for (TopicPartition tp : parts) {
+            OffsetAndMetadata o = pending.remove(tp);
+            if (o != null) last.put(tp, o);
+          }
+          commit(consumer, last);
           for (TopicPartition tp : parts) assigned.remove(tp.partition());
           emit("{\"event\":\"revoked\",\"partitions\":" + partitions(parts) + "}");
         }
@@ -85,30 +97,26 @@ public final class GroupMember {
         String cmd = commands.poll();
         if (cmd != null && cmd.contains("\"close\"")) break;
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-        if (records.isEmpty()) continue;
-        StringBuilder line = new StringBuilder("{\"event\":\"consumed\",\"records\":[");
-        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-        boolean first = true;
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-          String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
-          line.append(first ? "" : ",").append('[').append(r.partition()).append(',')
-              .append(r.offset()).append(',').append(index(key)).append(']');
-          first = false;
-          next.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-        }
-        emit(line.append("]}").toString());
-        try {
-          consumer.commitSync(next, Duration.ofSeconds(15));
-          StringBuilder c = new StringBuilder("{\"event\":\"committed\",\"offsets\":[");
-          first = true;
-          for (Map.Entry<TopicPartition, OffsetAndMetadata> e : next.entrySet()) {
-            c.append(first ? "" : ",").append('[').append(e.getKey().partition()).append(',')
-                .append(e.getValue().offset()).append(']');
+        if (!records.isEmpty()) {
+          StringBuilder line = new StringBuilder("{\"event\":\"consumed\",\"records\":[");
+          boolean first = true;
+          for (ConsumerRecord<byte[], byte[]> r : records) {
+            String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+            line.append(first ? "" : ",").append('[').append(r.partition()).append(',')
+                .append(r.offset()).append(',').append(index(key)).append(']');
             first = false;
+            pending.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
           }
-          emit(c.append("]}").toString());
-        } catch (Exception e) {
-          emit("{\"event\":\"commit_failed\",\"message\":" + quote(e.toString()) + "}");
+          emit(line.append("]}").toString());
+        }
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : pending.entrySet()) {
+          if (assigned.contains(e.getKey().partition())) next.put(e.getKey(), e.getValue());
+        }
+        if (commit(consumer, next)) {
+          for (Map.Entry<TopicPartition, OffsetAndMetadata> e : next.entrySet()) {
+            pending.remove(e.getKey(), e.getValue());
+          }
         }
       }
       consumer.close(Duration.ofSeconds(15));
@@ -118,6 +126,26 @@ public final class GroupMember {
       System.exit(1);
     }
     System.exit(0);
+  }
+
+  /** Commits `next` (nothing to do when empty) and reports the outcome; true on success. */
+  static boolean commit(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, OffsetAndMetadata> next) {
+    if (next.isEmpty()) return true;
+    try {
+      consumer.commitSync(next, Duration.ofSeconds(15));
+    } catch (Exception e) {
+      emit("{\"event\":\"commit_failed\",\"message\":" + quote(e.toString()) + "}");
+      return false;
+    }
+    StringBuilder c = new StringBuilder("{\"event\":\"committed\",\"offsets\":[");
+    boolean first = true;
+    for (Map.Entry<TopicPartition, OffsetAndMetadata> e : next.entrySet()) {
+      c.append(first ? "" : ",").append('[').append(e.getKey().partition()).append(',')
+          .append(e.getValue().offset()).append(']');
+      first = false;
+    }
+    emit(c.append("]}").toString());
+    return true;
   }
 
   static int index(String key) {

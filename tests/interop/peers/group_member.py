@@ -1,6 +1,8 @@
 """Consumer-group member for tests/interop/groups, for librdkafka (Python confluent_kafka) or
 kafka-python: one consumer in a group, driven over stdin/stdout with JSON lines (protocol in
-tests/interop/groups/mod.ts). Commits synchronously after every non-empty poll.
+tests/interop/groups/mod.ts). Commits synchronously after every poll; offsets whose commit failed
+(refused during a rebalance) stay pending and are committed again while the partition is held,
+since a cooperative rebalance keeps the partition and its position and nothing else would.
 
 Run with Debian's /usr/bin/python3:
   group_member.py --client confluent|kafka-python --bootstrap H:P --topic T --group G
@@ -16,6 +18,7 @@ import time
 
 commands = queue.Queue(maxsize=100)
 assigned = set()
+pending = {}  # partition -> next offset consumed but not yet committed
 
 
 def emit(obj):
@@ -43,22 +46,30 @@ def on_revoked(parts):
     if not parts:
         return
     assigned.difference_update(parts)
+    for p in parts:
+        pending.pop(p, None)
     emit({"event": "revoked", "partitions": sorted(parts)})
 
 
 def report_batch(batch, commit):
-    """batch: list of (partition, offset, key). Reports, commits the next offsets, reports that."""
-    if not batch:
+    """batch: list of (partition, offset, key). Reports it, then commits every pending offset of a
+    partition still held and reports that."""
+    if batch:
+        emit({"event": "consumed", "records": [[p, o, index_of(k)] for p, o, k in batch]})
+        for p, o, _ in batch:
+            pending[p] = max(pending.get(p, 0), o + 1)
+    nxt = {p: o for p, o in pending.items() if p in assigned}
+    if not nxt:
         return
-    emit({"event": "consumed", "records": [[p, o, index_of(k)] for p, o, k in batch]})
-    nxt = {}
-    for p, o, _ in batch:
-        nxt[p] = max(nxt.get(p, 0), o + 1)
     try:
         commit(nxt)
-        emit({"event": "committed", "offsets": sorted(nxt.items())})
-    except Exception as exc:  # a commit refused during a rebalance is reported, not fatal
+    except Exception as exc:  # a commit refused during a rebalance is reported and retried
         emit({"event": "commit_failed", "message": f"{type(exc).__name__}: {exc}"})
+        return
+    for p, o in nxt.items():
+        if pending.get(p) == o:
+            del pending[p]
+    emit({"event": "committed", "offsets": sorted(nxt.items())})
 
 
 def closing():

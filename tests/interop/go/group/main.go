@@ -1,6 +1,7 @@
 // Command group is the franz-go consumer-group member for tests/interop/groups: one kgo client in
 // a classic group, driven over stdin/stdout with JSON lines (protocol in
-// tests/interop/groups/mod.ts). It commits synchronously after every non-empty poll.
+// tests/interop/groups/mod.ts). It commits what it polled and has not committed yet after every poll,
+// so a commit refused during a rebalance is made again on the next one.
 package main
 
 import (
@@ -126,28 +127,30 @@ func main() {
 			}
 		}
 		records := fetches.Records()
-		if len(records) == 0 {
+		if len(records) > 0 {
+			seen := make([][3]int64, 0, len(records))
+			for _, r := range records {
+				seen = append(seen, [3]int64{int64(r.Partition), r.Offset, int64(index(r.Key))})
+			}
+			emit(map[string]any{"event": "consumed", "records": seen})
+		}
+		// Everything polled and not yet committed, including what a failed commit (refused
+		// during a rebalance) left behind: a cooperative rebalance keeps the partition and its
+		// position, so nothing else would commit it.
+		uncommitted := cl.UncommittedOffsets()[*topic]
+		if len(uncommitted) == 0 {
 			continue
 		}
-		seen := make([][3]int64, 0, len(records))
-		next := map[int32]int64{}
-		for _, r := range records {
-			seen = append(seen, [3]int64{int64(r.Partition), r.Offset, int64(index(r.Key))})
-			if r.Offset+1 > next[r.Partition] {
-				next[r.Partition] = r.Offset + 1
-			}
-		}
-		emit(map[string]any{"event": "consumed", "records": seen})
 		commitCtx, commitCancel := context.WithTimeout(ctx, 15*time.Second)
-		err := cl.CommitRecords(commitCtx, records...)
+		err := cl.CommitUncommittedOffsets(commitCtx)
 		commitCancel()
 		if err != nil {
 			emit(map[string]any{"event": "commit_failed", "message": err.Error()})
 			continue
 		}
-		offsets := make([][2]int64, 0, len(next))
-		for p, o := range next {
-			offsets = append(offsets, [2]int64{int64(p), o})
+		offsets := make([][2]int64, 0, len(uncommitted))
+		for p, o := range uncommitted {
+			offsets = append(offsets, [2]int64{int64(p), o.Offset})
 		}
 		emit(map[string]any{"event": "committed", "offsets": offsets})
 	}
