@@ -142,7 +142,7 @@ interface PendingAppend extends PromiseWithResolvers<AppendResult> {
 }
 
 /** Used by logs opened without a pool of their own (tests, tools). */
-const defaultWriteBuffers = new WriteBufferPool({ maxBufferBytes: MAX_COALESCED_WRITE_BYTES });
+const defaultWriteBuffers = new WriteBufferPool();
 
 /** Writes `views` back to back at `position`: one view as it is, several through a pooled buffer. */
 async function writeViews(

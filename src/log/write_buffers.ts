@@ -20,7 +20,10 @@ export const MIN_WRITE_BUFFER_BYTES = 64 * 1024;
 export interface WriteBufferPoolOptions {
   /** Bound on the bytes of idle buffers kept; 0 keeps none. Default 32 MiB. */
   readonly maxIdleBytes?: number;
-  /** Largest buffer pooled; larger requests get a one-off array. Default 4 MiB. */
+  /**
+   * Largest buffer pooled; larger requests get a one-off array. Default 4 MiB, the most a
+   * partition log coalesces into one write.
+   */
   readonly maxBufferBytes?: number;
 }
 
@@ -62,7 +65,8 @@ export class WriteBufferPool {
   /** Returns a buffer from {@link take}; dropped if keeping it would pass the idle bound. */
   give(buffer: Uint8Array): void {
     const size = buffer.length;
-    if (size > this.maxBufferBytes || (size & (size - 1)) !== 0) return;
+    const pooledSize = size >= MIN_WRITE_BUFFER_BYTES && (size & (size - 1)) === 0;
+    if (!pooledSize || size > this.maxBufferBytes) return;
     if (this.#idleBytes + size > this.maxIdleBytes) return;
     let list = this.#idle.get(size);
     if (list === undefined) this.#idle.set(size, list = []);

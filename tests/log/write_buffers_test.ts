@@ -49,6 +49,7 @@ Deno.test("WriteBufferPool", async (t) => {
     assert.equal(none.idleBytes, 0);
     const pool = new WriteBufferPool();
     pool.give(new Uint8Array(100 * KiB));
+    pool.give(new Uint8Array(32 * KiB));
     assert.equal(pool.idleBytes, 0);
     assert.throws(() => new WriteBufferPool({ maxIdleBytes: -1 }), RangeError);
   });
