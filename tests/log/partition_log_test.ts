@@ -305,8 +305,8 @@ Deno.test("partition log: durability and group commit", async (t) => {
     async () => {
       const dir = await Deno.makeTempDir({ prefix: "chronik-coalesce-" });
       try {
-        // Two partitions write at once, so both draw on one buffer pool together; its bound
-        // (one 64 KiB buffer) makes it both reuse and drop buffers during the run.
+        // Two partitions write at once, so both draw on one buffer pool together; its bound is a
+        // single 64 KiB buffer, so the pool runs at its limit.
         const writeBuffers = new WriteBufferPool({ maxIdleBytes: 64 * 1024 });
         const logs = [
           await PartitionLog.open(`${dir}/a`, { retentionMs: -1, writeBuffers }),
