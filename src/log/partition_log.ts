@@ -32,7 +32,7 @@ import {
 } from "./errors.ts";
 import { ProducerStateTable } from "./producer_state.ts";
 import { Segment, SEGMENT_NAME } from "./segment.ts";
-import { WriteBufferPool } from "./write_buffers.ts";
+import { MAX_WRITE_BUFFER_BYTES, WriteBufferPool } from "./write_buffers.ts";
 
 const logger = getLogger(["chronik", "log"]);
 
@@ -132,8 +132,11 @@ export interface TimestampLookup {
 
 const DAY_MS = 86_400_000;
 
-/** Bound on bytes coalesced into one write (the first append is taken whatever its size). */
-const MAX_COALESCED_WRITE_BYTES = 4 * 1024 * 1024;
+/**
+ * Bound on bytes coalesced into one write (the first append is taken whatever its size): one
+ * pooled write buffer.
+ */
+const MAX_COALESCED_WRITE_BYTES = MAX_WRITE_BUFFER_BYTES;
 
 interface PendingAppend extends PromiseWithResolvers<AppendResult> {
   readonly views: BatchView[];
