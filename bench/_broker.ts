@@ -17,6 +17,8 @@ export interface BrokerOptions {
   readonly dataDir: string;
   /** Write a `.cpuprofile` here on exit (Deno's `--cpu-prof`). */
   readonly cpuProfDir?: string;
+  /** Extra environment, e.g. `CHRONIK_*` settings for one run. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** What the broker's own probes said about a run. */
@@ -64,6 +66,7 @@ export class Broker {
         "warning",
       ],
       cwd: REPO,
+      ...(options.env === undefined ? {} : { env: { ...options.env } }),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

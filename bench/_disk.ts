@@ -101,6 +101,69 @@ export async function syncLatency(
   return { blockBytes, syncs: samplesMs.length, ...quantilesMs(samplesMs) };
 }
 
+/** How long {@link settleDisk} waited, and its slowest probe. */
+export interface Settled {
+  readonly waitedMs: number;
+  readonly worstSyncMs: number;
+  /** False when `maxMs` ran out before the disk went quiet. */
+  readonly quiet: boolean;
+}
+
+export interface SettleOptions {
+  /** The disk counts as quiet after this long with no probe over `slowMs`. */
+  readonly quietMs: number;
+  readonly slowMs: number;
+  readonly maxMs: number;
+  /** Pause between probes, so probing adds little load of its own. */
+  readonly probeGapMs: number;
+}
+
+export const DEFAULT_SETTLE: SettleOptions = {
+  quietMs: 3000,
+  slowMs: 10,
+  maxMs: 30_000,
+  probeGapMs: 5,
+};
+
+/**
+ * Waits for the disk to go quiet after a removal: small synced appends in `dir` until `quietMs`
+ * pass with none over `slowMs` (at most `maxMs`). Removing a run's gigabytes on a filesystem
+ * mounted with `discard` (this machine's `/`) trims the freed extents over the next seconds, and
+ * fdatasyncs stall meanwhile: after removing a 700 MB file, 64 KiB append + fdatasync stalled
+ * 64-197 ms at 1.5 s and again at 3.9 s, against a max of 4.7-6.1 ms with nothing removed. Without
+ * this wait, each run would pay for the clean-up of the run before it.
+ */
+export async function settleDisk(
+  dir: string,
+  options: SettleOptions = DEFAULT_SETTLE,
+): Promise<Settled> {
+  const path = `${dir}/settle-${Deno.pid}.tmp`;
+  const block = new Uint8Array(4096).fill(5);
+  const file = await Deno.open(path, { create: true, write: true, truncate: true });
+  const t0 = performance.now();
+  let quietSince = t0;
+  let worstSyncMs = 0;
+  try {
+    for (;;) {
+      const now = performance.now();
+      if (now - quietSince >= options.quietMs) {
+        return { waitedMs: now - t0, worstSyncMs, quiet: true };
+      }
+      if (now - t0 >= options.maxMs) return { waitedMs: now - t0, worstSyncMs, quiet: false };
+      let written = 0;
+      while (written < block.length) written += await file.write(block.subarray(written));
+      await file.syncData();
+      const syncMs = performance.now() - now;
+      worstSyncMs = Math.max(worstSyncMs, syncMs);
+      if (syncMs > options.slowMs) quietSince = performance.now();
+      await new Promise((r) => setTimeout(r, options.probeGapMs));
+    }
+  } finally {
+    file.close();
+    await Deno.remove(path);
+  }
+}
+
 /** What a writer that did nothing but group-commit at a given rate would see. */
 export interface DiskFloor {
   readonly bytesPerSec: number;

@@ -4,10 +4,13 @@
  * Builds the franz-go load generator (`bench/go/`, into `bench/.cache/`), then for every case of
  * acks {1, all} x record size {100 B, 1 KiB} x producers {1, 64} x partitions {1, 16}:
  * starts a fresh broker on a fresh data dir, drives it as fast as the clients go (max load), then
- * on another fresh broker at half that rate (rate-limited; the latency test). Prints msg/s, MB/s,
- * p50/p99/p999 produce latency, the broker's CPU (cores) and event-loop lag per run, the disk's
- * own synced write rate (1 MiB blocks, fdatasync each, same filesystem as the data dir, measured
- * before and after) and the issue's targets as met/missed. Nothing is asserted.
+ * on another fresh broker at half that rate (rate-limited; the latency test); for acks=all 1 KiB
+ * also that half rate with the broker acknowledging before fdatasync (what the rest of the path
+ * adds). Prints msg/s, MB/s, p50/p99/p999 produce latency, the broker's and the client's CPU
+ * (cores), the share of CPU the hypervisor stole, and event-loop lag per run, the disk's own
+ * synced write rate (1 MiB blocks, fdatasync each, same filesystem as the data dir, measured
+ * before and after) and the issue's targets as met/missed. Nothing is asserted. After each run
+ * its data is removed and the bench waits for the disk to go quiet (`settleDisk`).
  *
  * Flags:
  * - `--quick`: 3 s per run, 1 s warm-up (default 10 s, 1 s);
@@ -34,11 +37,13 @@ import { buildClient, type ClientRun, runClient } from "./_client.ts";
 import {
   DEFAULT_DISK_RATE,
   type DiskFloor,
+  settleDisk,
   syncedWriteRate,
   syncFloorAtRate,
   syncLatency,
 } from "./_disk.ts";
 import { Broker } from "./_broker.ts";
+import { cpuTimes, machineShare } from "./_machine.ts";
 import { newestProfile, summarizeProfile } from "./_profile.ts";
 import {
   type BenchCase,
@@ -46,6 +51,7 @@ import {
   brokerMeans,
   caseId,
   type CaseResult,
+  clientCores,
   profileLines,
   reportMarkdown,
   type RunResult,
@@ -60,6 +66,8 @@ const TOTAL_BUFFER_BYTES = 16 * 1024 * 1024;
 const TOTAL_BUFFER_RECORDS = 40_000;
 /** Longest disk-floor measurement after a half-load run. */
 const FLOOR_MAX_SECONDS = 5;
+/** The broker setting of the reference run that does not wait for the disk. */
+const ACK_BEFORE_SYNC = { CHRONIK_LOG_FLUSH_ACK_BEFORE_SYNC: "true" };
 
 interface Args {
   readonly seconds: number;
@@ -177,8 +185,15 @@ class Runner {
 
   constructor(readonly args: Args, readonly binary: string, readonly dataRoot: string) {}
 
-  /** One client run against a fresh broker; `cpuProfDir` profiles the broker. */
-  async run(c: BenchCase, ratePerSec: number, cpuProfDir?: string): Promise<RunResult> {
+  /**
+   * One client run against a fresh broker; `cpuProfDir` profiles the broker, `env` adds settings.
+   * The run's data is removed afterwards and the disk left to go quiet before the next run.
+   */
+  async run(
+    c: BenchCase,
+    ratePerSec: number,
+    options: { cpuProfDir?: string; env?: Record<string, string> } = {},
+  ): Promise<RunResult> {
     const kafkaPort = this.args.portBase + 2 * this.#slot;
     this.#slot = (this.#slot + 1) % PORT_SLOTS;
     const dataDir = `${this.dataRoot}/run-${++this.#runs}`;
@@ -186,7 +201,7 @@ class Runner {
       kafkaPort,
       adminPort: kafkaPort + 1,
       dataDir,
-      ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
+      ...options,
     });
     this.current = broker;
     try {
@@ -205,12 +220,14 @@ class Runner {
         bufferRecordsPerClient: Math.max(256, Math.floor(TOTAL_BUFFER_RECORDS / c.producers)),
       };
       const cpu0 = await broker.cpuSeconds();
+      const machine0 = await cpuTimes();
       const t0 = performance.now();
       const client = await runClient(this.binary, run);
       const wallSec = (performance.now() - t0) / 1000;
+      const machine = machineShare(machine0, await cpuTimes(), wallSec);
       const brokerCores = (await broker.cpuSeconds() - cpu0) / wallSec;
       const health = await broker.health();
-      return { client, brokerCores, wallSec, ...health };
+      return { client, brokerCores, wallSec, machine, ...health };
     } catch (error) {
       throw new Error(`${caseId(c)}: ${error}\nbroker output:\n${broker.outputTail()}`);
     } finally {
@@ -220,6 +237,18 @@ class Runner {
         console.error(`broker exited ${status.code}:\n${broker.outputTail()}`);
       }
       await Deno.remove(dataDir, { recursive: true });
+      await this.settle();
+    }
+  }
+
+  /** Waits until the disk is quiet again after a removal (see `settleDisk`). */
+  async settle(): Promise<void> {
+    const settled = await settleDisk(this.dataRoot);
+    if (!settled.quiet) {
+      console.log(
+        `  disk still not quiet after ${(settled.waitedMs / 1000).toFixed(1)} s ` +
+          `(slowest fdatasync ${settled.worstSyncMs.toFixed(0)} ms); going on`,
+      );
     }
   }
 }
@@ -239,7 +268,8 @@ function runLine(label: string, r: RunResult): string {
     `${c.p99Ms.toFixed(2)} p999 ${c.p999Ms.toFixed(2)} ms  broker ${r.brokerCores.toFixed(2)} ` +
     `cores, lag max ${r.eventLoopLagMaxMs.toFixed(0)} ms, ${b.reqPerSec.toFixed(0)} req/s at ` +
     `${b.reqMs.toFixed(1)} ms, fsync ${b.fsyncMs.toFixed(2)} ms, client ` +
-    `${c.clientCpuSec.toFixed(1)} cpu-s` +
+    `${clientCores(r).toFixed(2)} cores, machine ${r.machine.busyCores.toFixed(2)} cores busy, ` +
+    `${(r.machine.stealShare * 100).toFixed(1)}% stolen` +
     (failed > 0 ? `, ${failed} failed: ${c.errorKinds ?? c.firstError}` : "") +
     (c.pacingBehindSec > 0 ? `, pacing fell ${c.pacingBehindSec.toFixed(2)} s behind` : "") +
     (c.slowWindows !== undefined && c.slowWindows.length > 0
@@ -255,7 +285,7 @@ async function profileCase(runner: Runner, c: BenchCase): Promise<CaseResult["pr
   await Deno.mkdir(dir, { recursive: true });
   const keep = `${BENCH}.cache/profiles`;
   await Deno.mkdir(keep, { recursive: true });
-  await runner.run(c, 0, dir);
+  await runner.run(c, 0, { cpuProfDir: dir });
   const path = await newestProfile(dir);
   if (path === undefined) {
     console.error("  no .cpuprofile written (did the broker exit cleanly?)");
@@ -323,8 +353,9 @@ async function main(argv: readonly string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", onInterrupt);
   const runsPerCase = args.repeat + 1 + (args.profile ? 1 : 0);
   const floorSec = Math.min(args.seconds, FLOOR_MAX_SECONDS);
+  // Each run: warm-up, window, start/stop about 3 s, and about 4 s for the disk to settle.
   const estimateSec = cases.length *
-      (runsPerCase * (args.seconds + args.warmupSeconds + 3) + floorSec) + 10;
+      (runsPerCase * (args.seconds + args.warmupSeconds + 7) + floorSec + 4) + 10;
   console.log(
     `${cases.length} cases x ${runsPerCase} runs, ${args.seconds} s each: about ` +
       `${Math.ceil(estimateSec / 60)} min; data in ${dataRoot}`,
@@ -337,6 +368,7 @@ async function main(argv: readonly string[]): Promise<number> {
       `disk 64 KiB append + fdatasync: p50 ${diskSyncLatency.p50Ms.toFixed(2)} p99 ` +
         `${diskSyncLatency.p99Ms.toFixed(2)} p999 ${diskSyncLatency.p999Ms.toFixed(2)} ms`,
     );
+    await runner.settle();
     // Max load first, in rounds over every case; then each case's half load and profile.
     const maxRuns = cases.map((): RunResult[] => []);
     for (let round = 1; round <= args.repeat; round++) {
@@ -355,11 +387,18 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(`${caseId(c)}: max-load median ${Math.round(max.client.msgPerSec)} msg/s`);
       let half: RunResult | undefined;
       let halfFloor: DiskFloor | undefined;
+      let halfAckBeforeSync: RunResult | undefined;
       if (max.client.msgPerSec > 0) {
-        half = await runner.run(c, Math.max(1, Math.round(max.client.msgPerSec / 2)));
+        const halfRate = Math.max(1, Math.round(max.client.msgPerSec / 2));
+        half = await runner.run(c, halfRate);
         console.log(runLine("half", half));
+        if (c.acks === "all" && c.recordBytes === 1024) {
+          halfAckBeforeSync = await runner.run(c, halfRate, { env: ACK_BEFORE_SYNC });
+          console.log(runLine("early", halfAckBeforeSync));
+        }
         if (half.client.mbPerSec > 0) {
           halfFloor = await syncFloorAtRate(dataRoot, half.client.mbPerSec * 1e6, floorSec);
+          await runner.settle();
           console.log(
             `  disk alone at ${half.client.mbPerSec.toFixed(1)} MB/s (group commit, no broker): ` +
               `p50 ${halfFloor.p50Ms.toFixed(2)} p99 ${halfFloor.p99Ms.toFixed(2)} p999 ` +
@@ -374,6 +413,7 @@ async function main(argv: readonly string[]): Promise<number> {
         maxRuns: runs.map((r) => r.client.msgPerSec),
         ...(half === undefined ? {} : { half }),
         ...(halfFloor === undefined ? {} : { halfFloor }),
+        ...(halfAckBeforeSync === undefined ? {} : { halfAckBeforeSync }),
         ...(profile === undefined ? {} : { profile }),
       };
       for (const line of profileLines(result)) console.log(`  ${line}`);
