@@ -104,7 +104,8 @@ function floorCell(floor: DiskFloor | undefined): string {
   return floor === undefined ? "-" : `${ms(floor.p50Ms)} / ${ms(floor.p99Ms)}`;
 }
 
-function stolenCell(r: RunResult): string {
+/** The client's cores and the share of CPU time the hypervisor stole, for one table cell. */
+function clientCpuCell(r: RunResult): string {
   return `${clientCores(r).toFixed(2)}, ${(r.machine.stealShare * 100).toFixed(1)}%`;
 }
 
@@ -120,7 +121,7 @@ function caseTable(cases: readonly CaseResult[]): string[] {
     lines.push(
       `| ${r.case.producers} | ${r.case.partitions} | ${f0(m.client.msgPerSec)} | ` +
         `${f1(m.client.mbPerSec)} | ${ms(m.client.p50Ms)} / ${ms(m.client.p99Ms)} / ` +
-        `${ms(m.client.p999Ms)} | ${m.brokerCores.toFixed(2)} | ${stolenCell(m)} | ` +
+        `${ms(m.client.p999Ms)} | ${m.brokerCores.toFixed(2)} | ${clientCpuCell(m)} | ` +
         `${f0(m.eventLoopLagMaxMs)} | ` +
         `${f0(b.reqPerSec)}, ${ms(b.reqMs)}, ${ms(b.fsyncMs)} | ` +
         (h === undefined
