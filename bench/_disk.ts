@@ -177,15 +177,21 @@ export interface DiskFloor {
 }
 
 /**
- * The disk's own latency floor at a load: data "arrives" at `bytesPerSec` in 1 ms ticks; one loop
- * appends everything that has arrived, fdatasyncs, and repeats (group commit with no broker, no
- * network and no client). Each tick's latency runs from its arrival to the end of the sync that
- * covered it, so it is the least any acks=all produce at this rate could wait on this disk.
+ * The disk's own latency floor at a load: data "arrives" at `bytesPerSec` in 1 ms ticks and is
+ * appended and fdatasynced with no broker, no network and no client. Each tick's latency runs from
+ * its arrival to the end of the sync that covered it.
+ *
+ * - `overlap: false`: one loop appends everything that has arrived, fdatasyncs, and repeats (group
+ *   commit, writes and syncs in turn): the least any acks=all produce at this rate could wait.
+ * - `overlap: true`: the broker's pattern. Arrived data is appended at once, also while a sync
+ *   runs, and a sync covers everything written when it started; on ext4 an append that overlaps a
+ *   sync of the same file can wait for the sync's journal commit.
  */
 export async function syncFloorAtRate(
   dir: string,
   bytesPerSec: number,
   seconds: number,
+  overlap = false,
 ): Promise<DiskFloor> {
   if (!(bytesPerSec > 0) || !(seconds > 0)) {
     throw new Error(`bad floor options: ${bytesPerSec} B/s for ${seconds} s`);
@@ -197,11 +203,34 @@ export async function syncFloorAtRate(
   const chunk = new Uint8Array(Math.min(64 * 1024 * 1024, tickBytes * 256)).fill(11);
   const latencies = new Float64Array(totalTicks);
   const file = await Deno.open(path, { create: true, write: true, truncate: true });
-  let written = 0; // ticks written and synced
+  let written = 0; // ticks written
+  let synced = 0; // ticks written and synced
   let syncs = 0;
+  let wake: (() => void) | undefined;
   const t0 = performance.now();
+  const syncUpTo = async (upTo: number) => {
+    await file.syncData();
+    syncs++;
+    const done = performance.now();
+    for (let tick = synced; tick < upTo; tick++) latencies[tick] = done - (t0 + tick + 1);
+    synced = upTo;
+  };
+  let stopped = false;
+  let syncError: unknown;
+  const syncLoop = async () => {
+    while (synced < totalTicks && !stopped) {
+      if (synced < written) await syncUpTo(written);
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
+  const wakeSyncLoop = () => {
+    wake?.();
+    wake = undefined;
+  };
+  // Caught at once so a failed sync cannot go unhandled while the writer still runs.
+  const syncing = overlap ? syncLoop().catch((e) => (syncError = e ?? "sync failed")) : undefined;
   try {
-    while (written < totalTicks) {
+    while (written < totalTicks && syncError === undefined) {
       const arrived = Math.min(totalTicks, Math.floor(performance.now() - t0));
       if (arrived <= written) {
         await new Promise((r) => setTimeout(r, Math.max(0, t0 + written + 1 - performance.now())));
@@ -209,16 +238,18 @@ export async function syncFloorAtRate(
       }
       let left = (arrived - written) * tickBytes;
       while (left > 0) left -= await file.write(chunk.subarray(0, Math.min(left, chunk.length)));
-      await file.syncData();
-      syncs++;
-      const done = performance.now();
-      for (let tick = written; tick < arrived; tick++) latencies[tick] = done - (t0 + tick + 1);
       written = arrived;
+      if (overlap) wakeSyncLoop();
+      else await syncUpTo(arrived);
     }
   } finally {
+    stopped = written < totalTicks; // the writer failed: let the sync loop end
+    wakeSyncLoop();
+    await syncing;
     file.close();
     await Deno.remove(path);
   }
+  if (syncError !== undefined) throw syncError;
   latencies.sort();
   return { bytesPerSec, seconds, syncs, ...quantilesMs(latencies) };
 }

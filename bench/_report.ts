@@ -64,6 +64,8 @@ export interface CaseResult {
    * for the disk. Run for the cases the p99 target names.
    */
   readonly halfAckBeforeSync?: RunResult;
+  /** Like `halfFloor`, with appends overlapping syncs as the broker does them. */
+  readonly halfFloorOverlap?: DiskFloor;
   readonly profile?: ProfileSummary;
 }
 
@@ -155,7 +157,10 @@ export function targetLines(report: BenchReport): string[] {
       const p99 = c.half.client.p99Ms;
       const floor = c.halfFloor === undefined
         ? ""
-        : `; the disk alone at that rate: p99 ${ms(c.halfFloor.p99Ms)} ms`;
+        : `; the disk alone at that rate: p99 ${ms(c.halfFloor.p99Ms)} ms` +
+          (c.halfFloorOverlap === undefined
+            ? ""
+            : `, ${ms(c.halfFloorOverlap.p99Ms)} ms with writes overlapping syncs`);
       const early = c.halfAckBeforeSync === undefined
         ? ""
         : `; the broker acknowledging before fdatasync at that rate: p99 ` +

@@ -253,7 +253,10 @@ class Runner {
   }
 }
 
-/** The cases the p99 target names get the acknowledge-before-sync reference run. */
+/**
+ * The cases the p99 target names get two more references at the half rate: a run acknowledging
+ * before fdatasync, and the disk alone with writes overlapping syncs.
+ */
 function takesEarlyRun(c: BenchCase): boolean {
   return c.acks === "all" && c.recordBytes === 1024;
 }
@@ -361,8 +364,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // Each run: warm-up, window, start/stop about 3 s, and about 4 s for the disk to settle.
   const runSec = args.seconds + args.warmupSeconds + 7;
   const earlyRuns = cases.filter(takesEarlyRun).length;
-  const estimateSec = cases.length * (runsPerCase * runSec + floorSec + 4) + earlyRuns * runSec +
-    10;
+  const estimateSec = cases.length * (runsPerCase * runSec + floorSec + 4) +
+    earlyRuns * (runSec + floorSec + 4) + 10;
   console.log(
     `${cases.length} cases x ${runsPerCase} runs, ${args.seconds} s each: about ` +
       `${Math.ceil(estimateSec / 60)} min; data in ${dataRoot}`,
@@ -395,6 +398,7 @@ async function main(argv: readonly string[]): Promise<number> {
       let half: RunResult | undefined;
       let halfFloor: DiskFloor | undefined;
       let halfAckBeforeSync: RunResult | undefined;
+      let halfFloorOverlap: DiskFloor | undefined;
       if (max.client.msgPerSec > 0) {
         const halfRate = Math.max(1, Math.round(max.client.msgPerSec / 2));
         half = await runner.run(c, halfRate);
@@ -411,6 +415,20 @@ async function main(argv: readonly string[]): Promise<number> {
               `p50 ${halfFloor.p50Ms.toFixed(2)} p99 ${halfFloor.p99Ms.toFixed(2)} p999 ` +
               `${halfFloor.p999Ms.toFixed(2)} ms`,
           );
+          if (takesEarlyRun(c)) {
+            halfFloorOverlap = await syncFloorAtRate(
+              dataRoot,
+              half.client.mbPerSec * 1e6,
+              floorSec,
+              true,
+            );
+            await runner.settle();
+            console.log(
+              `  the same with writes overlapping syncs (the broker's pattern): p50 ` +
+                `${halfFloorOverlap.p50Ms.toFixed(2)} p99 ${halfFloorOverlap.p99Ms.toFixed(2)} ` +
+                `p999 ${halfFloorOverlap.p999Ms.toFixed(2)} ms`,
+            );
+          }
         }
       }
       const profile = args.profile ? await profileCase(runner, c) : undefined;
@@ -421,6 +439,7 @@ async function main(argv: readonly string[]): Promise<number> {
         ...(half === undefined ? {} : { half }),
         ...(halfFloor === undefined ? {} : { halfFloor }),
         ...(halfAckBeforeSync === undefined ? {} : { halfAckBeforeSync }),
+        ...(halfFloorOverlap === undefined ? {} : { halfFloorOverlap }),
         ...(profile === undefined ? {} : { profile }),
       };
       for (const line of profileLines(result)) console.log(`  ${line}`);
