@@ -44,8 +44,7 @@ export async function syncedWriteRate(
   const until = t0 + options.seconds * 1000;
   try {
     while (performance.now() < until && blocks < maxBlocks) {
-      let written = 0;
-      while (written < block.length) written += await file.write(block.subarray(written));
+      await writeAll(file, block);
       await file.syncData();
       blocks++;
     }
@@ -88,8 +87,7 @@ export async function syncLatency(
   try {
     while (performance.now() < until && samplesMs.length < maxSyncs) {
       const t0 = performance.now();
-      let written = 0;
-      while (written < block.length) written += await file.write(block.subarray(written));
+      await writeAll(file, block);
       await file.syncData();
       samplesMs.push(performance.now() - t0);
     }
@@ -130,7 +128,7 @@ export const DEFAULT_SETTLE: SettleOptions = {
  * pass with none over `slowMs` (at most `maxMs`). Removing a run's gigabytes on a filesystem
  * mounted with `discard` (this machine's `/`) trims the freed extents over the next seconds, and
  * fdatasyncs stall meanwhile: after removing a 700 MB file, 64 KiB append + fdatasync stalled
- * 64-197 ms at 1.5 s and again at 3.9 s, against a max of 4.7-6.1 ms with nothing removed. Without
+ * 35-197 ms at 1.5-1.7 s and again at 3.8-3.9 s, against a max of 4.7-6.1 ms with nothing removed. Without
  * this wait, each run would pay for the clean-up of the run before it.
  */
 export async function settleDisk(
@@ -150,8 +148,7 @@ export async function settleDisk(
         return { waitedMs: now - t0, worstSyncMs, quiet: true };
       }
       if (now - t0 >= options.maxMs) return { waitedMs: now - t0, worstSyncMs, quiet: false };
-      let written = 0;
-      while (written < block.length) written += await file.write(block.subarray(written));
+      await writeAll(file, block);
       await file.syncData();
       const syncMs = performance.now() - now;
       worstSyncMs = Math.max(worstSyncMs, syncMs);
@@ -237,7 +234,9 @@ export async function syncFloorAtRate(
         continue;
       }
       let left = (arrived - written) * tickBytes;
-      while (left > 0) left -= await file.write(chunk.subarray(0, Math.min(left, chunk.length)));
+      for (; left > 0; left -= chunk.length) {
+        await writeAll(file, chunk.subarray(0, Math.min(left, chunk.length)));
+      }
       written = arrived;
       if (overlap) wakeSyncLoop();
       else await syncUpTo(arrived);
@@ -252,6 +251,12 @@ export async function syncFloorAtRate(
   if (syncError !== undefined) throw syncError;
   latencies.sort();
   return { bytesPerSec, seconds, syncs, ...quantilesMs(latencies) };
+}
+
+/** `write` until every byte is taken (one call may take fewer). */
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
 /** p50/p99/p999/max of ascending samples (0 for none). */
