@@ -109,7 +109,7 @@ export function createRequestHandler(
       const handler = handlers.get(api.apiKey);
       if (handler === undefined) return refuse(context, `${api.name} is not served`);
       const version = header.requestApiVersion;
-      const clientHost = `/${context.remoteAddr.replace(/:\d+$/, "")}`;
+      const clientHost = `/${hostOf(context.remoteAddr)}`;
       const response = await handler(broker, { header, clientHost, version, body: body as never });
       if (response === null) return null;
       return withoutSizePrefix(encodeResponse(api.apiKey, version, header.correlationId, response));
@@ -120,6 +120,12 @@ export function createRequestHandler(
 function refuse(context: RequestContext, reason: string): CloseConnection {
   log.warn("closing connection {remote}: {reason}", { remote: context.remoteAddr, reason });
   return new CloseConnection(reason);
+}
+
+/** `host` of `host:port` (no regular expression: this runs for every request). */
+function hostOf(remoteAddr: string): string {
+  const colon = remoteAddr.lastIndexOf(":");
+  return colon < 0 ? remoteAddr : remoteAddr.slice(0, colon);
 }
 
 function withoutSizePrefix(frame: Uint8Array): Uint8Array {

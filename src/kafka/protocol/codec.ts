@@ -12,7 +12,7 @@
 import { apiSpec, isFlexible } from "./apis.ts";
 import { ProtocolError, Reader, type ReaderOptions } from "./reader.ts";
 import { type FieldDef, inRange, type Primitive } from "./schema.ts";
-import { uuidFromBytes, uuidToBytes, ZERO_UUID } from "./uuid.ts";
+import { ZERO_UUID } from "./uuid.ts";
 import { Writer, type WriterOptions } from "./writer.ts";
 
 /** A decoded message or a value to encode. */
@@ -114,11 +114,11 @@ function primitiveCodec(
     case "uuid":
       return {
         enc: (w, v) => {
-          if (typeof v === "string") w.uuidBytes(uuidToBytes(v));
+          if (typeof v === "string") w.uuid(v);
           else if (v instanceof Uint8Array && v.length === 16) w.uuidBytes(v);
           else throw bad(name, "uuid", v);
         },
-        dec: (r) => uuidFromBytes(r.uuidBytes()),
+        dec: (r) => r.uuid(),
         minBytes: 16,
       };
     case "string":

@@ -124,8 +124,16 @@ export function decodeRequest(frame: Uint8Array, options: ReaderOptions = {}): D
   }
 }
 
+/**
+ * One writer serves every frame: encoding is synchronous, so uses never overlap, and each frame
+ * costs one exactly sized copy instead of a fresh growing buffer (allocations are a measurable
+ * part of a small request's cost).
+ */
+const scratch = new Writer();
+
 function sizePrefixed(options: WriterOptions, write: (w: Writer) => void): Uint8Array {
-  const w = new Writer(options);
+  const w = scratch;
+  w.reset(options.maxBytes);
   w.int32(0);
   write(w);
   w.patchInt32(0, w.offset - 4);

@@ -6,6 +6,8 @@
  * if the frame buffer is reused.
  */
 
+import { uuidAt } from "./uuid.ts";
+
 /** Malformed input: truncation, bad lengths, invalid UTF-8, overlong varints. */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
@@ -113,6 +115,11 @@ export class Reader {
   uuidBytes(): Uint8Array {
     const at = this.#need(16, "uuid");
     return this.bytes.slice(at, at + 16);
+  }
+
+  /** A uuid in its text form (see `uuid.ts`), read in place. */
+  uuid(): string {
+    return uuidAt(this.bytes, this.#need(16, "uuid"));
   }
 
   #utf8(length: number): string {

@@ -5,6 +5,8 @@
  * {@link WriterLimitError} (an expected refusal: the message is too large to encode).
  */
 
+import { writeUuid } from "./uuid.ts";
+
 /** The encoded message would exceed the writer's `maxBytes` bound. */
 export class WriterLimitError extends Error {
   override name = "WriterLimitError";
@@ -21,6 +23,7 @@ export interface WriterOptions {
 }
 
 const utf8 = new TextEncoder();
+const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
 /** UTF-8 length of a JS string without encoding it. */
 export function utf8Length(s: string): number {
@@ -53,31 +56,50 @@ export function uvarintSize(v: number): number {
 export class Writer {
   #buf: Uint8Array;
   #view: DataView;
-  /** Bytes written so far; `offset <= #buf.length <= maxBytes`. */
+  /** Bytes written so far; `offset <= #buf.length`, and `offset <= maxBytes`. */
   offset = 0;
-  readonly maxBytes: number;
+  #maxBytes: number;
 
   constructor(options: WriterOptions = {}) {
-    this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
-    const initial = Math.min(options.initialBytes ?? 256, this.maxBytes);
+    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const initial = Math.min(options.initialBytes ?? 256, this.#maxBytes);
     this.#buf = new Uint8Array(initial);
     this.#view = new DataView(this.#buf.buffer);
+  }
+
+  get maxBytes(): number {
+    return this.#maxBytes;
+  }
+
+  /**
+   * Empties the writer for another message under a new bound, keeping its buffer unless that
+   * has grown past `keepBytes` (then it starts again small). Lets one writer serve many
+   * messages without an allocation each.
+   */
+  reset(maxBytes: number = DEFAULT_MAX_BYTES, keepBytes = 64 * 1024): void {
+    this.offset = 0;
+    this.#maxBytes = maxBytes;
+    if (this.#buf.length > keepBytes) {
+      this.#buf = new Uint8Array(Math.min(256, keepBytes));
+      this.#view = new DataView(this.#buf.buffer);
+    }
   }
 
   /** Makes room for `n` more bytes and returns where they start. */
   #reserve(n: number): number {
     const at = this.offset;
     const need = at + n;
-    if (need > this.#buf.length) this.#grow(need);
+    // A reset writer may hold a buffer larger than its new bound.
+    if (need > this.#buf.length || need > this.#maxBytes) this.#grow(need);
     this.offset = need;
     return at;
   }
 
   #grow(need: number): void {
-    if (need > this.maxBytes) throw new WriterLimitError(need, this.maxBytes);
+    if (need > this.#maxBytes) throw new WriterLimitError(need, this.#maxBytes);
     let size = Math.max(this.#buf.length * 2, 64);
     while (size < need) size *= 2;
-    size = Math.min(size, this.maxBytes);
+    size = Math.min(size, this.#maxBytes);
     const next = new Uint8Array(size);
     next.set(this.#buf.subarray(0, this.offset));
     this.#buf = next;
@@ -166,6 +188,18 @@ export class Writer {
   uuidBytes(b: Uint8Array): void {
     if (b.length !== 16) throw new RangeError(`uuid must be 16 bytes, got ${b.length}`);
     this.raw(b);
+  }
+
+  /** A uuid from its text form (see `uuid.ts`), parsed straight into the buffer. */
+  uuid(s: string): void {
+    if (s.length !== 22) throw new TypeError(`uuid text must be 22 characters: "${s}"`);
+    const at = this.#reserve(16);
+    try {
+      writeUuid(s, this.#buf, at);
+    } catch (e) {
+      this.offset = at;
+      throw e;
+    }
   }
 
   #utf8(s: string, n: number): void {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Reader } from "../../../src/kafka/protocol/reader.ts";
+import { uuidFromBytes } from "../../../src/kafka/protocol/uuid.ts";
 import {
   utf8Length,
   uvarintSize,
@@ -82,6 +83,37 @@ Deno.test("Writer", async (t) => {
     w.int64(1n);
     assert.throws(() => w.int32(1), WriterLimitError);
     assert.equal(w.offset, 8);
+  });
+
+  await t.step("reset: reuses the buffer, and a smaller new bound still holds", () => {
+    const w = new Writer({ initialBytes: 4 });
+    for (let i = 0; i < 100; i++) w.int32(i); // grows to 512 bytes
+    w.reset(10);
+    assert.equal(w.offset, 0);
+    assert.equal(w.maxBytes, 10);
+    w.int64(1n);
+    assert.throws(() => w.int32(1), WriterLimitError);
+    assert.equal(w.offset, 8);
+    w.reset();
+    w.int16(5);
+    assert.equal(hex(w.bytes()), "0005");
+    // A buffer grown past keepBytes is dropped; the contents start again empty.
+    for (let i = 0; i < 100; i++) w.int32(i);
+    w.reset(100, 64);
+    w.int8(1);
+    assert.equal(hex(w.bytes()), "01");
+  });
+
+  await t.step("uuid text goes in as its 16 bytes; bad text writes nothing", () => {
+    const w = new Writer();
+    const id = uuidFromBytes(Uint8Array.from({ length: 16 }, (_, i) => i + 1));
+    w.int8(9);
+    w.uuid(id);
+    assert.equal(hex(w.bytes()), "09" + "0102030405060708090a0b0c0d0e0f10");
+    assert.equal(new Reader(w.bytes(), 1).uuid(), id);
+    assert.throws(() => w.uuid("AAAAAAAAAAAAAAAAAAAAA="), TypeError);
+    assert.throws(() => w.uuid("short"), TypeError);
+    assert.equal(w.offset, 17);
   });
 
   await t.step("patchInt32 rewrites a length prefix", () => {

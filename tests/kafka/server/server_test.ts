@@ -105,6 +105,50 @@ Deno.test("kafka server: framing and pipelining", async (t) => {
     await server.close();
   });
 
+  await t.step(
+    "an answer cut from a sized frame goes as it is; other bytes in front do not",
+    async () => {
+      // Correlation ids: 0 = fresh array, 1 = its size already in front, 2 = other bytes in front
+      // (one of them equal to the size's low byte), 3 = at offset 0 of a larger buffer.
+      const handler = {
+        handle: (frame: Uint8Array, ctx: RequestContext): HandlerResult => {
+          const body = echo(frame, ctx) as Uint8Array;
+          const n = body.length;
+          const buffer = new Uint8Array(n + 8);
+          const view = new DataView(buffer.buffer);
+          switch (ctx.correlationId) {
+            case 1:
+              view.setInt32(0, n);
+              break;
+            case 2:
+              view.setInt32(0, n + 256);
+              break;
+            case 3:
+              buffer.set(body, 0);
+              return buffer.subarray(0, n);
+            default:
+              return body;
+          }
+          buffer.set(body, 4);
+          return buffer.subarray(4, 4 + n);
+        },
+      };
+      const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+      const conn = await Deno.connect({ hostname: HOST, port: server.port });
+      const payload = new TextEncoder().encode("payload");
+      for (let i = 0; i < 4; i++) {
+        // One at a time, so each answer is written alone.
+        await writeAll(conn, requestFrame(i, payload));
+        const response = await readResponse(conn);
+        assert.ok(response);
+        assert.equal(correlationOf(response), i);
+        assert.equal(new TextDecoder().decode(response.subarray(4)), "payload");
+      }
+      conn.close();
+      await server.close();
+    },
+  );
+
   await t.step("null answers nothing; later answers still in order", async () => {
     const handler = {
       handle: (frame: Uint8Array, ctx: RequestContext) =>
