@@ -111,12 +111,6 @@ export class Reader {
     throw new ProtocolError("varlong longer than 10 bytes");
   }
 
-  /** 16 raw bytes, copied. */
-  uuidBytes(): Uint8Array {
-    const at = this.#need(16, "uuid");
-    return this.bytes.slice(at, at + 16);
-  }
-
   /** A uuid in its text form (see `uuid.ts`), read in place. */
   uuid(): string {
     return uuidAt(this.bytes, this.#need(16, "uuid"));

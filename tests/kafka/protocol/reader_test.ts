@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ProtocolError, Reader } from "../../../src/kafka/protocol/reader.ts";
+import { uuidFromBytes } from "../../../src/kafka/protocol/uuid.ts";
 
 const r = (...bytes: number[]) => new Reader(Uint8Array.from(bytes));
 
@@ -90,10 +91,11 @@ Deno.test("Reader", async (t) => {
     assert.throws(() => new Reader(bytes, 0, 9), RangeError);
   });
 
-  await t.step("uuid bytes are copied", () => {
-    const bytes = new Uint8Array(16).fill(7);
-    const u = new Reader(bytes).uuidBytes();
-    bytes[0] = 0;
-    assert.equal(u[0], 7);
+  await t.step("uuid: its text form, read where it lies; a short one is refused", () => {
+    const bytes = Uint8Array.from({ length: 20 }, (_, i) => i);
+    const r = new Reader(bytes, 2);
+    assert.equal(r.uuid(), uuidFromBytes(bytes.slice(2, 18)));
+    assert.equal(r.offset, 18);
+    assert.throws(() => r.uuid(), ProtocolError);
   });
 });
