@@ -4,12 +4,11 @@
  * `/proc` so a run can tell whether the broker's single event loop was saturated.
  */
 import { waitForPort } from "../tests/_support/kafka_client.ts";
+import { CLOCK_TICKS_PER_SEC } from "./_machine.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const OUTPUT_TAIL_BYTES = 16_384;
 const STOP_TIMEOUT_MS = 15_000;
-/** `getconf CLK_TCK` on Linux x86-64 and arm64. */
-const CLOCK_TICKS_PER_SEC = 100;
 
 export interface BrokerOptions {
   readonly kafkaPort: number;

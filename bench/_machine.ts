@@ -3,8 +3,8 @@
  * time the hypervisor took away from this virtual machine (steal) while it ran.
  */
 
-/** `getconf CLK_TCK` on Linux x86-64 and arm64. */
-const CLOCK_TICKS_PER_SEC = 100;
+/** `getconf CLK_TCK` on Linux x86-64 and arm64: the unit of `/proc/stat` and `/proc/<pid>/stat`. */
+export const CLOCK_TICKS_PER_SEC = 100;
 
 /** Cumulative ticks over all CPUs since boot. */
 export interface CpuTimes {

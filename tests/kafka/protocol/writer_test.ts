@@ -97,7 +97,7 @@ Deno.test("Writer", async (t) => {
     w.reset();
     w.int16(5);
     assert.equal(hex(w.bytes()), "0005");
-    // A buffer grown past keepBytes is dropped; the contents start again empty.
+    // After a message larger than keepBytes, the next one still starts empty.
     for (let i = 0; i < 100; i++) w.int32(i);
     w.reset(100, 64);
     w.int8(1);
