@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { nativeCrc32cScope } from "../src/kafka/records/crc32c_native.ts";
 import { correlationOf, readResponse, requestFrame, writeAll } from "./kafka/server/_helpers.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 // The permissions the broker is documented to need, and no more.
 const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
 
@@ -18,7 +20,7 @@ function spawn(args: string[], env: Record<string, string> = {}) {
 async function waitForLine(
   stream: ReadableStream<Uint8Array>,
   match: (record: Record<string, unknown>) => boolean,
-): Promise<{ record: Record<string, unknown>; rest: Promise<string> }> {
+): Promise<{ record: Record<string, unknown>; rest: Promise<string>; before: string }> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   for (;;) {
@@ -37,7 +39,7 @@ async function waitForLine(
             tail += next.value;
           }
         })();
-        return { record, rest };
+        return { record, rest, before: text };
       }
     }
   }
@@ -61,10 +63,12 @@ Deno.test("main: starts, serves admin and Kafka, stops on SIGTERM with exit 0", 
     while (!(await stdout.read()).done) { /* discard */ }
   })();
   try {
-    const { record, rest } = await waitForLine(
+    const { record, rest, before } = await waitForLine(
       child.stderr,
       (r) => String(r.message).includes("listening"),
     );
+    // Without --allow-ffi the broker runs, checksumming in TypeScript.
+    assert.match(before, /"message":"CRC32C: portable TypeScript/);
     const port = (record.properties as { port: number }).port;
     assert.ok(port > 0);
     const health = await fetch("http://127.0.0.1:19150/health");
@@ -87,6 +91,49 @@ Deno.test("main: starts, serves admin and Kafka, stops on SIGTERM with exit 0", 
     assert.match(logs, /stopped/);
   } finally {
     await drainStdout;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("main: `deno task start` forwards flags and checksums natively", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chronik_main_" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "task",
+      "--config",
+      CONFIG,
+      "start",
+      "--kafka-port",
+      "0",
+      "--admin-port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--log-format",
+      "json",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const { record, rest, before } = await waitForLine(
+      child.stderr,
+      (r) => String(r.message).includes("listening"),
+    );
+    assert.equal((record.properties as { dataDir: string }).dataDir, dataDir);
+    // The task grants --allow-ffi for the package under Deno's default cache directory.
+    const defaultScope = `${Deno.env.get("HOME")}/.cache/deno/npm/registry.npmjs.org/@node-rs`;
+    if (nativeCrc32cScope() === defaultScope) {
+      assert.match(before, /"message":"CRC32C: native/);
+    } else {
+      assert.match(before, /"message":"CRC32C: portable TypeScript \(.*no --allow-ffi/);
+    }
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assert.equal(status.code, 0, await rest);
+    assert.match(await rest, /stopped/);
+  } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
 });

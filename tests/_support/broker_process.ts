@@ -2,6 +2,7 @@
  * Runs Chronik as a child process for fault tests: start on a given data dir and port, kill with
  * any signal, restart on the same data. Output is kept (bounded) for failure messages.
  */
+import { nativeCrc32cFlags } from "../../src/kafka/records/crc32c_native.ts";
 import { waitForPort } from "./kafka_client.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -28,6 +29,7 @@ export async function startChronik(
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      ...nativeCrc32cFlags(),
       entry,
       "--kafka-port",
       String(port),

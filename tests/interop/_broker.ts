@@ -11,6 +11,7 @@
  * @module
  */
 
+import { nativeCrc32cFlags } from "../../src/kafka/records/crc32c_native.ts";
 import { KAFKA_LIB_DIR, REPO_ROOT } from "./_paths.ts";
 import { runBounded } from "./_run.ts";
 
@@ -158,6 +159,7 @@ function chronikCommand(port: number, dataDir: string): Deno.Command {
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      ...nativeCrc32cFlags(),
       `${REPO_ROOT}/main.ts`,
       "--kafka-port",
       String(port),

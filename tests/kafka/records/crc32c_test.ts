@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { crc32c } from "../../../src/kafka/records/crc32c.ts";
+import {
+  crc32c,
+  crc32cImplementation,
+  crc32cPortable,
+  NATIVE_MIN_BYTES,
+  useCrc32c,
+} from "../../../src/kafka/records/crc32c.ts";
 
 Deno.test("crc32c", async (t) => {
   await t.step("matches the RFC 3720 / iSCSI check vectors", () => {
@@ -37,4 +43,44 @@ Deno.test("crc32c", async (t) => {
     const d = new TextEncoder().encode("123456789");
     assert.equal(crc32c(d.subarray(4), crc32c(d.subarray(0, 4))), 0xe3069283);
   });
+});
+
+Deno.test("crc32c with an installed implementation", async (t) => {
+  const long = new Uint8Array(NATIVE_MIN_BYTES).fill(0x5a);
+  const expected = crc32cPortable(long);
+  try {
+    await t.step("one that disagrees with the check vectors is refused", () => {
+      assert.equal(useCrc32c((data, crc) => crc32cPortable(data, crc) ^ 1, "wrong"), false);
+      assert.equal(
+        useCrc32c(() => {
+          throw new Error("broken");
+        }, "throws"),
+        false,
+      );
+      assert.equal(crc32cImplementation(), "portable");
+    });
+
+    await t.step("one that agrees runs for long inputs only", () => {
+      const lengths: number[] = [];
+      const counting = (data: Uint8Array, crc: number) => {
+        lengths.push(data.length);
+        return crc32cPortable(data, crc);
+      };
+      assert.equal(useCrc32c(counting, "counting"), true);
+      assert.equal(crc32cImplementation(), "counting");
+      lengths.length = 0;
+      assert.equal(crc32c(long.subarray(1)), crc32cPortable(long.subarray(1)));
+      assert.deepEqual(lengths, []);
+      assert.equal(crc32c(long), expected);
+      assert.deepEqual(lengths, [NATIVE_MIN_BYTES]);
+    });
+
+    await t.step("null restores the portable one", () => {
+      assert.equal(useCrc32c(null), true);
+      assert.equal(crc32cImplementation(), "portable");
+      assert.equal(crc32c(long), expected);
+    });
+  } finally {
+    useCrc32c(null);
+  }
 });
