@@ -50,6 +50,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const log = logger("main");
   const crc = await enableNativeCrc32c();
   if (crc.native) log.info("CRC32C: native ({impl})", { impl: crc32cImplementation() });
+  else if (crc.permitted) log.warning("CRC32C: portable TypeScript ({reason})", crc);
   else log.info("CRC32C: portable TypeScript ({reason})", { reason: crc.reason });
   const metrics = new Metrics({ version: VERSION, nodeId: config.nodeId });
   let node: Node | undefined;
@@ -80,6 +81,8 @@ export async function main(args: readonly string[]): Promise<number> {
         }),
       });
     }
+    // Listen for signals before saying we listen: a SIGTERM right after that line stops cleanly.
+    const stopSignal = waitForSignal(log);
     log.info(
       "chronik {version} node {nodeId} listening: kafka {host}:{port}, admin {admin}, data {dataDir}",
       {
@@ -91,7 +94,7 @@ export async function main(args: readonly string[]): Promise<number> {
         dataDir: config.dataDir,
       },
     );
-    const signal = await waitForSignal(log);
+    const signal = await stopSignal;
     log.info("{signal}: stopping; finishing in-flight requests", { signal });
     // Order: no new requests, answer what was read, then the broker, then the admin API.
     await kafka.close();

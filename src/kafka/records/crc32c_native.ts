@@ -21,9 +21,13 @@ import { useCrc32c } from "./crc32c.ts";
 /** The import-map name of the package (pinned in deno.json and deno.lock). */
 const PACKAGE = "@node-rs/crc32";
 
+/**
+ * Whether the native CRC32C runs; if not, why, and whether the process was allowed to load it
+ * (then its absence is worth a warning: an operator asked for it).
+ */
 export type NativeCrc32cOutcome =
   | { readonly native: true }
-  | { readonly native: false; readonly reason: string };
+  | { readonly native: false; readonly reason: string; readonly permitted: boolean };
 
 interface NativeModule {
   crc32c(input: Uint8Array, initialState?: number): number;
@@ -62,24 +66,28 @@ export function nativeCrc32cFlags(): string[] {
 /** Installs the native CRC32C when this process may load it; never prompts. */
 export async function enableNativeCrc32c(): Promise<NativeCrc32cOutcome> {
   const scope = nativeCrc32cScope();
-  if (scope === undefined) return { native: false, reason: `${PACKAGE} cannot be resolved` };
+  if (scope === undefined) {
+    return { native: false, reason: `${PACKAGE} cannot be resolved`, permitted: false };
+  }
   const ffi = Deno.permissions.querySync({ name: "ffi", path: scope }).state;
   if (ffi !== "granted") {
-    return { native: false, reason: `no --allow-ffi for ${scope}` };
+    return { native: false, reason: `no --allow-ffi for ${scope}`, permitted: false };
   }
   let mod: NativeModule;
   try {
     const specifier = PACKAGE;
     mod = await import(specifier) as NativeModule;
   } catch (e) {
-    return { native: false, reason: `${PACKAGE} did not load: ${(e as Error).message}` };
+    // Deno fetches a package named only at run time lazily; `deno install` caches it beforehand.
+    const reason = `${PACKAGE} did not load (is \`deno install\` done?): ${(e as Error).message}`;
+    return { native: false, reason, permitted: true };
   }
   const native = mod.crc32c;
   if (typeof native !== "function") {
-    return { native: false, reason: `${PACKAGE} has no crc32c function` };
+    return { native: false, reason: `${PACKAGE} has no crc32c function`, permitted: true };
   }
   const installed = useCrc32c((data, crc) => native(data, crc) >>> 0, PACKAGE);
   return installed
     ? { native: true }
-    : { native: false, reason: `${PACKAGE} disagrees with the check vectors` };
+    : { native: false, reason: `${PACKAGE} disagrees with the check vectors`, permitted: true };
 }
