@@ -6,9 +6,9 @@
  * shorter than {@link NATIVE_MIN_BYTES} stay portable, where a call into native code costs more
  * than it saves.
  *
- * The portable one is pure TypeScript, slicing-by-16: sixteen 256-entry tables let the loop consume four aligned
- * 32-bit words per step (about 3x the byte-wise slicing-by-8 loop here; it runs over every
- * produced batch, so it is on the hot path).
+ * The portable one is pure TypeScript, slicing-by-16: sixteen 256-entry tables let the loop
+ * consume four aligned 32-bit words per step (about 3x the byte-wise slicing-by-8 loop here; it
+ * runs over every produced batch, so it is on the hot path).
  *
  * The word loop reads the buffer as little-endian uint32, as the reflected CRC needs; on a
  * big-endian host it falls back to the byte loop.

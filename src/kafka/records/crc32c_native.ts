@@ -11,7 +11,8 @@
  *
  * ```ts
  * const outcome = await enableNativeCrc32c();
- * // { native: true } or { native: false, reason: "..." }
+ * // { native: true }, or { native: false, reason: "...", permitted } where `permitted` says
+ * // whether --allow-ffi was granted (then the failure deserves a warning)
  * ```
  *
  * @module
