@@ -3,7 +3,7 @@
  * an admin port (for `/health` and `/metrics`), optional V8 CPU profile; CPU time read from
  * `/proc` so a run can tell whether the broker's single event loop was saturated.
  */
-import { nativeCrc32cFlags } from "../src/kafka/records/crc32c_native.ts";
+import { brokerPermissions } from "../tests/_support/broker_process.ts";
 import { waitForPort } from "../tests/_support/kafka_client.ts";
 import { CLOCK_TICKS_PER_SEC } from "./_machine.ts";
 
@@ -50,11 +50,7 @@ export class Broker {
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        ...nativeCrc32cFlags(),
+        ...brokerPermissions(),
         ...denoFlags,
         `${REPO}main.ts`,
         "--kafka-port",

@@ -15,6 +15,15 @@ export interface BrokerProcess {
   outputTail(): string;
 }
 
+/**
+ * The permissions a launched broker gets: the ones the `start` task grants, with `--allow-ffi`
+ * scoped to the native CRC32C's directory as found on this machine. Tests, interop and bench
+ * launch brokers with these.
+ */
+export function brokerPermissions(): string[] {
+  return ["--allow-net", "--allow-read", "--allow-write", "--allow-env", ...nativeCrc32cFlags()];
+}
+
 /** `entry` is `main.ts` by default; a bundle path runs the bundled broker instead. */
 export async function startChronik(
   port: number,
@@ -25,11 +34,7 @@ export async function startChronik(
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      ...nativeCrc32cFlags(),
+      ...brokerPermissions(),
       entry,
       "--kafka-port",
       String(port),

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { nativeCrc32cFlags } from "../../src/kafka/records/crc32c_native.ts";
+import { brokerPermissions } from "../_support/broker_process.ts";
 import { KAFKA_LIB_DIR, REPO_ROOT } from "./_paths.ts";
 import { runBounded } from "./_run.ts";
 
@@ -155,11 +155,7 @@ function chronikCommand(port: number, dataDir: string): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      ...nativeCrc32cFlags(),
+      ...brokerPermissions(),
       `${REPO_ROOT}/main.ts`,
       "--kafka-port",
       String(port),
