@@ -128,8 +128,8 @@ export const DEFAULT_SETTLE: SettleOptions = {
  * pass with none over `slowMs` (at most `maxMs`). Removing a run's gigabytes on a filesystem
  * mounted with `discard` (this machine's `/`) trims the freed extents over the next seconds, and
  * fdatasyncs stall meanwhile: after removing a 700 MB file, 64 KiB append + fdatasync stalled
- * 35-197 ms at 1.5-1.7 s and again at 3.8-3.9 s, against a max of 4.7-6.1 ms with nothing removed. Without
- * this wait, each run would pay for the clean-up of the run before it.
+ * 35-197 ms at 1.5-1.7 s and again at 3.8-3.9 s, against a max of 4.7-6.1 ms with nothing
+ * removed. Without this wait, each run would pay for the clean-up of the run before it.
  */
 export async function settleDisk(
   dir: string,

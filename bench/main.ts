@@ -20,7 +20,8 @@
  * - `--repeat N`: run every case's max load N times, in rounds over all cases, and keep the
  *   median (default 1); the disk's speed drifts by the minute, and rounds spread that drift
  *   over every case instead of landing on one;
- * - `--only a,b`: run only cases whose id contains one of the parts, e.g. `--only "acks=all 1024B"`;
+ * - `--only a,b`: run only cases whose id contains one of the parts, e.g.
+ *   `--only "acks=all 1024B"`;
  * - `--profile`: run the max-load broker under `--cpu-prof` and print where its time went
  *   (profiles are kept in `bench/.cache/profiles/`);
  * - `--markdown PATH`: also write the report as Markdown;
