@@ -67,6 +67,7 @@ export async function main(args: readonly string[]): Promise<number> {
       limits: config.server,
       handler: node.handler,
       probe: metrics.server,
+      requestBufferPoolBytes: config.server.requestBufferPoolBytes,
     });
     server = kafka;
     if (config.adminPort !== 0) {

@@ -16,7 +16,7 @@ import { ProducerIdBlocks } from "./cluster/producer_ids.ts";
 import { type CoordinatorOptions, GroupCoordinator, SystemClock } from "./groups/mod.ts";
 import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.ts";
 import type { RequestHandler } from "./kafka/server/mod.ts";
-import { WriteBufferPool } from "./log/mod.ts";
+import { BufferPool } from "./log/mod.ts";
 import { logger, type Metrics } from "./observability/mod.ts";
 
 /** What the node gets from `main.ts`. */
@@ -74,7 +74,7 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
       logOptions: {
         ackBeforeSync: config.broker.logFlushAckBeforeSync,
         maxPendingBytes: config.broker.logMaxPendingBytes,
-        writeBuffers: new WriteBufferPool({ maxIdleBytes: config.broker.logWriteBufferPoolBytes }),
+        writeBuffers: new BufferPool({ maxIdleBytes: config.broker.logWriteBufferPoolBytes }),
         onSync: (seconds) => deps.metrics.log.fsyncObserved(seconds),
       },
       retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,

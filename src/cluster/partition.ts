@@ -58,6 +58,11 @@ export interface Partition extends PartitionId {
   logEndOffset(): number;
   /** Bytes on disk, for metrics and DescribeLogDirs. */
   sizeBytes(): number;
+  /**
+   * Appends the request's batches. `records` is borrowed: the server reads its next request into
+   * the same memory once this settles, so an implementation that keeps batches past that (a
+   * replication queue, a cache) copies them.
+   */
   produce(records: Uint8Array, acks: number): Promise<ProduceResult>;
   read(fetchOffset: number, options: ReadOptions): Promise<ReadResult>;
   /**

@@ -22,6 +22,8 @@ export interface ServerConfig {
   readonly maxQueuedRequestsPerConnection: number;
   readonly idleTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Bound on the idle buffers kept for produce request frames (0: a fresh array per frame). */
+  readonly requestBufferPoolBytes: number;
 }
 
 /** Broker-wide defaults for topics. */

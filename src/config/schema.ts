@@ -186,6 +186,17 @@ export const SETTINGS: readonly Setting[] = [
       "reading that socket.",
   },
   {
+    key: "server.request.buffer.pool.bytes",
+    field: "server.requestBufferPoolBytes",
+    type: "int",
+    default: 32 * MIB,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Bound on the idle buffers kept for reading produce requests, shared by all " +
+      "connections; a frame's buffer is reused once its response is written (0 allocates one " +
+      "per request).",
+  },
+  {
     key: "server.idle.timeout.ms",
     field: "server.idleTimeoutMs",
     type: "int",

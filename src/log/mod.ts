@@ -74,4 +74,4 @@ export {
   type SequenceRange,
 } from "./producer_state.ts";
 export { segmentName } from "./segment.ts";
-export { WriteBufferPool, type WriteBufferPoolOptions } from "./write_buffers.ts";
+export { BufferPool, type BufferPoolOptions } from "../buffer_pool.ts";

@@ -32,7 +32,7 @@ import {
 } from "./errors.ts";
 import { ProducerStateTable } from "./producer_state.ts";
 import { Segment, SEGMENT_NAME } from "./segment.ts";
-import { MAX_WRITE_BUFFER_BYTES, WriteBufferPool } from "./write_buffers.ts";
+import { BufferPool, MAX_POOLED_BUFFER_BYTES } from "../buffer_pool.ts";
 
 const logger = getLogger(["chronik", "log"]);
 
@@ -69,7 +69,7 @@ export interface PartitionLogOptions {
   /** Told the duration of every completed append fdatasync (the fsync latency metric). */
   readonly onSync?: ((seconds: number) => void) | undefined;
   /** Scratch buffers for coalesced writes, shared by a node's logs. Default: a process-wide one. */
-  readonly writeBuffers?: WriteBufferPool;
+  readonly writeBuffers?: BufferPool;
 }
 
 /** The options that may change while the log is open (topic config changes). */
@@ -136,7 +136,7 @@ const DAY_MS = 86_400_000;
  * Bound on bytes coalesced into one write (the first append is taken whatever its size): one
  * pooled write buffer.
  */
-const MAX_COALESCED_WRITE_BYTES = MAX_WRITE_BUFFER_BYTES;
+const MAX_COALESCED_WRITE_BYTES = MAX_POOLED_BUFFER_BYTES;
 
 interface PendingAppend extends PromiseWithResolvers<AppendResult> {
   readonly views: BatchView[];
@@ -145,11 +145,11 @@ interface PendingAppend extends PromiseWithResolvers<AppendResult> {
 }
 
 /** Used by logs opened without a pool of their own (tests, tools). */
-const defaultWriteBuffers = new WriteBufferPool();
+const defaultWriteBuffers = new BufferPool();
 
 /** Writes `views` back to back at `position`: one view as it is, several through a pooled buffer. */
 async function writeViews(
-  pool: WriteBufferPool,
+  pool: BufferPool,
   file: DiskFile,
   position: number,
   views: readonly BatchView[],
@@ -185,7 +185,7 @@ interface Resolved {
   readonly scanChunkBytes: number;
   readonly maxProducers: number;
   readonly onSync: ((seconds: number) => void) | undefined;
-  readonly writeBuffers: WriteBufferPool;
+  readonly writeBuffers: BufferPool;
 }
 
 function resolve(o: PartitionLogOptions): Resolved {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BatchView, buildBatch, splitBatches } from "../../src/kafka/records/mod.ts";
 import {
+  BufferPool,
   CorruptBatchError,
   InvalidOffsetError,
   LogFailedError,
@@ -11,7 +12,6 @@ import {
   type PartitionLogOptions,
   ProducerSequenceError,
   segmentName,
-  WriteBufferPool,
 } from "../../src/log/mod.ts";
 
 const enc = new TextEncoder();
@@ -307,7 +307,7 @@ Deno.test("partition log: durability and group commit", async (t) => {
       try {
         // Two partitions write at once, so both draw on one buffer pool together; its bound is a
         // single 64 KiB buffer, so the pool runs at its limit.
-        const writeBuffers = new WriteBufferPool({ maxIdleBytes: 64 * 1024 });
+        const writeBuffers = new BufferPool({ maxIdleBytes: 64 * 1024 });
         const logs = [
           await PartitionLog.open(`${dir}/a`, { retentionMs: -1, writeBuffers }),
           await PartitionLog.open(`${dir}/b`, { retentionMs: -1, writeBuffers }),

@@ -91,6 +91,8 @@ export function createRequestHandler(
   handlers: ReadonlyMap<number, Handler> = HANDLERS,
 ): RequestHandler {
   return {
+    // Produce keeps its batches only until they are written (see Partition.produce).
+    releasesFrame: (apiKey) => apiKey === ApiKey.Produce,
     async handle(frame: Uint8Array, context: RequestContext) {
       const decoded = decodeRequest(frame);
       switch (decoded.kind) {

@@ -50,9 +50,29 @@ export class FrameReader {
     return ((b[s]! << 24) | (b[s + 1]! << 16) | (b[s + 2]! << 8) | b[s + 3]!) | 0;
   }
 
-  /** Reads exactly `length` bytes into a new array; {@link TruncatedError} on end of stream. */
-  async readExact(length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
+  /**
+   * Reads the big-endian int16 at the read position without consuming it (a frame's API key);
+   * {@link TruncatedError} on end of stream.
+   */
+  async peekInt16(): Promise<number> {
+    while (this.buffered < 2) {
+      if (!(await this.#fill())) {
+        throw new TruncatedError(`stream ended after ${this.buffered} of 2 bytes`);
+      }
+    }
+    const b = this.#buffer;
+    return ((b[this.#start]! << 24) | (b[this.#start + 1]! << 16)) >> 16;
+  }
+
+  /**
+   * Reads exactly `length` bytes into `into` (whose length must be `length`) or a new array;
+   * {@link TruncatedError} on end of stream.
+   */
+  async readExact(length: number, into?: Uint8Array): Promise<Uint8Array> {
+    if (into !== undefined && into.length !== length) {
+      throw new RangeError(`destination of ${into.length} bytes for a read of ${length}`);
+    }
+    const out = into ?? new Uint8Array(length);
     let filled = Math.min(length, this.buffered);
     out.set(this.#buffer.subarray(this.#start, this.#start + filled));
     this.#start += filled;

@@ -3,6 +3,7 @@
  * (pipelined), and a write loop that answers them strictly in request order.
  */
 import type { Logger } from "@logtape/logtape";
+import type { BufferPool } from "../../buffer_pool.ts";
 import type { CloseReason, ServerProbe } from "../../observability/metrics.ts";
 import type { ByteBudget } from "./_budget.ts";
 import { FrameReader, type ReadableSocket, TruncatedError } from "./_reader.ts";
@@ -29,7 +30,14 @@ export interface ConnectionEnv {
   readonly budget: ByteBudget;
   readonly log: Logger;
   readonly readBufferBytes: number;
+  /** Buffers for frames the handler releases when it settles; absent: a fresh array per frame. */
+  readonly framePool?: BufferPool;
 }
+
+/** Smallest size class of the frame pool: frames of half this or more are read into it. */
+export const MIN_POOLED_FRAME_BYTES = 4 * 1024;
+/** Larger frames get an array of their own (they are rare, and the pool keeps no such sizes). */
+export const MAX_POOLED_FRAME_BYTES = 16 * 1024 * 1024;
 
 type Outcome =
   | { readonly kind: "answer"; readonly bytes: Uint8Array }
@@ -45,6 +53,8 @@ interface Slot {
   readonly outcome: Promise<Outcome>;
   /** The outcome once settled: responses already ready behind the head go out in one write. */
   settled?: Outcome;
+  /** The pooled buffer holding the request frame; back to the pool once the slot is released. */
+  buffer?: Uint8Array | undefined;
 }
 
 /**
@@ -152,20 +162,24 @@ export class Connection {
         if (!this.#frameSizeOk(size)) return;
         if (!(await this.#waitForRoom(size))) break;
         let frame: Uint8Array;
+        let buffer: Uint8Array | undefined;
         try {
-          frame = await this.#reader.readExact(size);
+          buffer = await this.#pooledBuffer(size);
+          frame = await this.#reader.readExact(size, buffer?.subarray(0, size));
         } catch (error) {
           this.#env.budget.release(size);
           this.#heldBytes -= size;
+          if (buffer !== undefined) this.#env.framePool?.give(buffer);
           throw error;
         }
         this.#env.probe.bytesIn(size + 4);
         if (this.closed || this.#draining) {
           this.#env.budget.release(size);
           this.#heldBytes -= size;
+          if (buffer !== undefined) this.#env.framePool?.give(buffer);
           break;
         }
-        this.#dispatch(frame);
+        this.#dispatch(frame, buffer);
       }
     } catch (error) {
       this.#onReadError(error);
@@ -173,6 +187,19 @@ export class Connection {
       this.#readerDone = true;
       this.#notify();
     }
+  }
+
+  /**
+   * A pooled buffer for a frame of `size` whose API the handler releases on settling (it reads
+   * the API key ahead), or undefined for a fresh array.
+   */
+  async #pooledBuffer(size: number): Promise<Uint8Array | undefined> {
+    const pool = this.#env.framePool;
+    const releases = this.#env.handler.releasesFrame;
+    if (pool === undefined || releases === undefined) return undefined;
+    if (size < MIN_POOLED_FRAME_BYTES / 2 || size > pool.maxBufferBytes) return undefined;
+    const apiKey = await this.#reader.peekInt16();
+    return releases.call(this.#env.handler, apiKey) ? pool.take(size) : undefined;
   }
 
   #frameSizeOk(size: number): boolean {
@@ -219,7 +246,7 @@ export class Connection {
     }
   }
 
-  #dispatch(frame: Uint8Array): void {
+  #dispatch(frame: Uint8Array, buffer: Uint8Array | undefined): void {
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     const context: RequestContext = {
       connectionId: this.id,
@@ -240,6 +267,7 @@ export class Connection {
     const slot: Slot = {
       context,
       heldBytes: frame.byteLength,
+      buffer,
       outcome: result.then(
         (value) => slot.settled = this.#settle(slot, value),
         (error: unknown): Outcome => {
@@ -383,7 +411,12 @@ export class Connection {
     }
   }
 
+  /** Called once the slot's outcome has settled: its bytes leave the budgets, its buffer the slot. */
   #release(slot: Slot): void {
+    if (slot.buffer !== undefined) {
+      this.#env.framePool?.give(slot.buffer);
+      slot.buffer = undefined;
+    }
     if (slot.heldBytes === 0) return;
     this.#heldBytes -= slot.heldBytes;
     this.#env.budget.release(slot.heldBytes);

@@ -2,8 +2,14 @@
 import type { Logger } from "@logtape/logtape";
 import { logger } from "../../observability/logging.ts";
 import { NOOP_SERVER_PROBE, type ServerProbe } from "../../observability/metrics.ts";
+import { BufferPool } from "../../buffer_pool.ts";
 import { ByteBudget } from "./_budget.ts";
-import { Connection, type ConnectionEnv } from "./connection.ts";
+import {
+  Connection,
+  type ConnectionEnv,
+  MAX_POOLED_FRAME_BYTES,
+  MIN_POOLED_FRAME_BYTES,
+} from "./connection.ts";
 import type { RequestHandler, ServerLimits } from "./types.ts";
 
 /** Pause after a failed accept (e.g. EMFILE) before trying again. */
@@ -19,6 +25,11 @@ export interface KafkaServerOptions {
   readonly probe?: ServerProbe;
   /** Per-connection read buffer; larger frames bypass it. Default 8 KiB. */
   readonly readBufferBytes?: number;
+  /**
+   * Bound on idle pooled request buffers (frames of APIs the handler `releasesFrame`); 0 reads
+   * every frame into a fresh array. Default 32 MiB.
+   */
+  readonly requestBufferPoolBytes?: number;
   readonly logger?: Logger;
 }
 
@@ -73,6 +84,17 @@ class TcpKafkaServer implements KafkaServer {
       log: options.logger ?? logger("server"),
       readBufferBytes: options.readBufferBytes ?? 8 * 1024,
     };
+    const poolBytes = options.requestBufferPoolBytes ?? 32 * 1024 * 1024;
+    if (poolBytes > 0) {
+      this.#env = {
+        ...this.#env,
+        framePool: new BufferPool({
+          maxIdleBytes: poolBytes,
+          minBufferBytes: MIN_POOLED_FRAME_BYTES,
+          maxBufferBytes: MAX_POOLED_FRAME_BYTES,
+        }),
+      };
+    }
     // One sweep for all connections instead of a timer each.
     const idleMs = options.limits.idleTimeoutMs;
     const sweepMs = Math.max(5, Math.min(1000, Math.floor(idleMs / 4)));

@@ -37,6 +37,11 @@ export type HandlerResult = Uint8Array | null | CloseConnection;
  */
 export interface RequestHandler {
   handle(frame: Uint8Array, context: RequestContext): HandlerResult | Promise<HandlerResult>;
+  /**
+   * True when nothing keeps a reference into a request frame of this API once `handle`'s result
+   * has settled, so the server may read the next request into the same memory. Default false.
+   */
+  releasesFrame?(apiKey: number): boolean;
   /** Called once per connection after it closed, for per-connection state. */
   connectionClosed?(connectionId: number): void;
 }

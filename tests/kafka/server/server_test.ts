@@ -434,3 +434,105 @@ Deno.test("kafka server: shutdown grace bounds a handler that never answers", as
   assert.equal(await readResponse(conn), null);
   conn.close();
 });
+
+Deno.test("kafka server: pooled request frames", async (t) => {
+  const POOLED_API = 0;
+  const OTHER_API = 18;
+  const payload = (i: number) => new Uint8Array(20_000).fill(i + 1);
+  /** Handler recording each frame's memory and checking it is intact when it settles. */
+  const recording = (gate?: Promise<void>) => {
+    const seen: { apiKey: number; buffer: ArrayBufferLike; intact: boolean }[] = [];
+    const handler = {
+      releasesFrame: (apiKey: number) => apiKey === POOLED_API,
+      async handle(frame: Uint8Array, ctx: RequestContext): Promise<HandlerResult> {
+        const copy = frame.slice();
+        if (gate !== undefined) await gate;
+        const entry = { apiKey: ctx.apiKey, buffer: frame.buffer, intact: true };
+        seen.push(entry);
+        entry.intact = frame.every((b, i) => b === copy[i]) &&
+          frame.subarray(8).every((b) => b === ctx.correlationId + 1);
+        return echo(frame, ctx);
+      },
+    };
+    return { seen, handler };
+  };
+
+  await t.step("a released frame's memory is reused; other APIs get their own", async () => {
+    const { seen, handler } = recording();
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    for (let i = 0; i < 4; i++) {
+      const apiKey = i < 2 ? POOLED_API : OTHER_API;
+      await writeAll(conn, requestFrame(i, payload(i), apiKey));
+      const response = await readResponse(conn);
+      assert.equal(correlationOf(response!), i);
+      assert.ok(response!.subarray(4).every((b) => b === i + 1), "echoed the whole frame");
+      assert.ok(await eventually(() => server.stats().pendingRequests === 0), "slot released");
+    }
+    assert.ok(seen.every((s) => s.intact));
+    assert.equal(seen[0]!.buffer, seen[1]!.buffer, "the second produce frame reused the first's");
+    assert.notEqual(seen[2]!.buffer, seen[3]!.buffer, "a non-releasing API gets fresh arrays");
+    assert.notEqual(seen[2]!.buffer, seen[0]!.buffer);
+    conn.close();
+    await server.close();
+  });
+
+  await t.step("pipelined frames never share memory while in flight", async () => {
+    const gate = deferred<void>();
+    const { seen, handler } = recording(gate.promise);
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+    const conns = [
+      await Deno.connect({ hostname: HOST, port: server.port }),
+      await Deno.connect({ hostname: HOST, port: server.port }),
+    ];
+    for (const [c, conn] of conns.entries()) {
+      const frames = [];
+      for (let i = c * 5; i < c * 5 + 5; i++) frames.push(...requestFrame(i, payload(i), 0));
+      await writeAll(conn, new Uint8Array(frames));
+    }
+    assert.ok(await eventually(() => server.stats().pendingRequests === 10));
+    gate.resolve();
+    for (const conn of conns) {
+      for (let i = 0; i < 5; i++) assert.ok(await readResponse(conn));
+    }
+    assert.equal(seen.length, 10);
+    assert.ok(seen.every((s) => s.intact), "no frame was overwritten before it settled");
+    assert.equal(new Set(seen.map((s) => s.buffer)).size, 10, "ten frames, ten buffers");
+    for (const conn of conns) conn.close();
+    await server.close();
+  });
+
+  await t.step("requestBufferPoolBytes 0 reads every frame into a fresh array", async () => {
+    const { seen, handler } = recording();
+    const server = startKafkaServer({
+      hostname: HOST,
+      port: 0,
+      limits: TEST_LIMITS,
+      handler,
+      requestBufferPoolBytes: 0,
+    });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    for (let i = 0; i < 2; i++) {
+      await writeAll(conn, requestFrame(i, payload(i), POOLED_API));
+      assert.ok(await readResponse(conn));
+      assert.ok(await eventually(() => server.stats().pendingRequests === 0));
+    }
+    assert.notEqual(seen[0]!.buffer, seen[1]!.buffer);
+    conn.close();
+    await server.close();
+  });
+
+  await t.step("a frame cut off after its size returns its buffer and closes", async () => {
+    const { handler } = recording();
+    const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+    const conn = await Deno.connect({ hostname: HOST, port: server.port });
+    const frame = requestFrame(0, payload(0), POOLED_API);
+    await writeAll(conn, frame.subarray(0, 5)); // size and half the API key
+    conn.closeWrite();
+    assert.equal(await readResponse(conn), null);
+    assert.ok(await eventually(() => server.stats().connections === 0));
+    assert.equal(server.stats().inflightBytes, 0);
+    conn.close();
+    await server.close();
+  });
+});

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { WriteBufferPool } from "../../src/log/mod.ts";
+import { BufferPool } from "../src/buffer_pool.ts";
 
 const KiB = 1024;
 
-Deno.test("WriteBufferPool", async (t) => {
+Deno.test("BufferPool", async (t) => {
   await t.step("sizes are powers of two from 64 KiB; oversized requests are one-offs", () => {
-    const pool = new WriteBufferPool({ maxBufferBytes: 1024 * KiB });
+    const pool = new BufferPool({ maxBufferBytes: 1024 * KiB });
     assert.equal(pool.take(1).length, 64 * KiB);
     assert.equal(pool.take(64 * KiB).length, 64 * KiB);
     assert.equal(pool.take(64 * KiB + 1).length, 128 * KiB);
@@ -17,7 +17,7 @@ Deno.test("WriteBufferPool", async (t) => {
   });
 
   await t.step("a returned buffer is handed out again, of its size or one size down", () => {
-    const pool = new WriteBufferPool();
+    const pool = new BufferPool();
     const a = pool.take(200 * KiB); // 256 KiB
     pool.give(a);
     assert.equal(pool.idleBytes, 256 * KiB);
@@ -30,7 +30,7 @@ Deno.test("WriteBufferPool", async (t) => {
   });
 
   await t.step("idle buffers are bounded by bytes, not count", () => {
-    const pool = new WriteBufferPool({ maxIdleBytes: 1024 * KiB });
+    const pool = new BufferPool({ maxIdleBytes: 1024 * KiB });
     // Sixteen writers holding 64 KiB buffers at once all get them back (1 MiB in all) ...
     const held = Array.from({ length: 16 }, () => pool.take(64 * KiB));
     for (const b of held) pool.give(b);
@@ -43,14 +43,25 @@ Deno.test("WriteBufferPool", async (t) => {
     assert.equal(pool.idleBytes, 1024 * KiB);
   });
 
+  await t.step("minBufferBytes sets the smallest class; it must be a power of two", () => {
+    const pool = new BufferPool({ minBufferBytes: 4 * KiB });
+    assert.equal(pool.take(1).length, 4 * KiB);
+    assert.equal(pool.take(5 * KiB).length, 8 * KiB);
+    pool.give(new Uint8Array(2 * KiB));
+    assert.equal(pool.idleBytes, 0, "below the smallest class: not kept");
+    pool.give(pool.take(3 * KiB));
+    assert.equal(pool.idleBytes, 4 * KiB);
+    assert.throws(() => new BufferPool({ minBufferBytes: 3000 }), RangeError);
+  });
+
   await t.step("maxIdleBytes 0 keeps nothing; a foreign size is not kept", () => {
-    const none = new WriteBufferPool({ maxIdleBytes: 0 });
+    const none = new BufferPool({ maxIdleBytes: 0 });
     none.give(none.take(1));
     assert.equal(none.idleBytes, 0);
-    const pool = new WriteBufferPool();
+    const pool = new BufferPool();
     pool.give(new Uint8Array(100 * KiB));
     pool.give(new Uint8Array(32 * KiB));
     assert.equal(pool.idleBytes, 0);
-    assert.throws(() => new WriteBufferPool({ maxIdleBytes: -1 }), RangeError);
+    assert.throws(() => new BufferPool({ maxIdleBytes: -1 }), RangeError);
   });
 });
