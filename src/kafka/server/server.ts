@@ -59,6 +59,17 @@ export function startKafkaServer(options: KafkaServerOptions): KafkaServer {
   return new TcpKafkaServer(listener, options);
 }
 
+/** The request frame pool of a server, none when its idle bound is 0. */
+function framePool(maxIdleBytes: number): { framePool?: BufferPool } {
+  if (maxIdleBytes <= 0) return {};
+  const pool = new BufferPool({
+    maxIdleBytes,
+    minBufferBytes: MIN_POOLED_FRAME_BYTES,
+    maxBufferBytes: MAX_POOLED_FRAME_BYTES,
+  });
+  return { framePool: pool };
+}
+
 class TcpKafkaServer implements KafkaServer {
   readonly hostname: string;
   readonly port: number;
@@ -83,18 +94,8 @@ class TcpKafkaServer implements KafkaServer {
       budget: new ByteBudget(options.limits.maxInflightBytesTotal, (b) => probe.inflightBytes(b)),
       log: options.logger ?? logger("server"),
       readBufferBytes: options.readBufferBytes ?? 8 * 1024,
+      ...framePool(options.requestBufferPoolBytes ?? 32 * 1024 * 1024),
     };
-    const poolBytes = options.requestBufferPoolBytes ?? 32 * 1024 * 1024;
-    if (poolBytes > 0) {
-      this.#env = {
-        ...this.#env,
-        framePool: new BufferPool({
-          maxIdleBytes: poolBytes,
-          minBufferBytes: MIN_POOLED_FRAME_BYTES,
-          maxBufferBytes: MAX_POOLED_FRAME_BYTES,
-        }),
-      };
-    }
     // One sweep for all connections instead of a timer each.
     const idleMs = options.limits.idleTimeoutMs;
     const sweepMs = Math.max(5, Math.min(1000, Math.floor(idleMs / 4)));

@@ -522,7 +522,7 @@ Deno.test("kafka server: pooled request frames", async (t) => {
     await server.close();
   });
 
-  await t.step("a frame cut off after its size returns its buffer and closes", async () => {
+  await t.step("a frame cut inside its API key releases its budget and closes", async () => {
     const { handler } = recording();
     const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
     const conn = await Deno.connect({ hostname: HOST, port: server.port });
