@@ -194,7 +194,7 @@ export const SETTINGS: readonly Setting[] = [
     max: Number.MAX_SAFE_INTEGER,
     doc: "Bound on the idle buffers kept for reading produce requests, shared by all " +
       "connections; a frame's buffer is reused once its response is written (0 allocates one " +
-      "per request).",
+      "per request). A produce frame of 2 KiB or more holds a buffer of at most 4 times its size.",
   },
   {
     key: "server.idle.timeout.ms",

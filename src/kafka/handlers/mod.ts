@@ -91,8 +91,9 @@ export function createRequestHandler(
   handlers: ReadonlyMap<number, Handler> = HANDLERS,
 ): RequestHandler {
   return {
-    // Produce keeps its batches only until they are written (see Partition.produce).
-    releasesFrame: (apiKey) => apiKey === ApiKey.Produce,
+    // The Produce handler keeps its batches only until they are written (Partition.produce); a
+    // handler put in its place makes no such promise.
+    releasesFrame: (apiKey) => apiKey === ApiKey.Produce && handlers.get(apiKey) === produceHandler,
     async handle(frame: Uint8Array, context: RequestContext) {
       const decoded = decodeRequest(frame);
       switch (decoded.kind) {

@@ -7,6 +7,11 @@ import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch, readRecords, splitBatches } from "../../../src/kafka/records/mod.ts";
 import { type Any, type Harness, withBroker } from "./_harness.ts";
+import {
+  type BrokerContext,
+  createRequestHandler,
+  HANDLERS,
+} from "../../../src/kafka/handlers/mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -545,4 +550,16 @@ Deno.test("the internal offsets topic is visible but protected from clients", as
     });
     assert.equal(grow.results[0].errorCode, ErrorCode.INVALID_REQUEST);
   });
+});
+
+Deno.test("the dispatcher lets the server reuse frames of its own Produce handler only", () => {
+  const broker = {} as BrokerContext; // releasesFrame reads no broker state
+  const dispatcher = createRequestHandler(broker);
+  assert.equal(dispatcher.releasesFrame?.(ApiKey.Produce), true);
+  for (const apiKey of [ApiKey.Fetch, ApiKey.JoinGroup, ApiKey.CreateTopics]) {
+    assert.equal(dispatcher.releasesFrame?.(apiKey), false, `api ${apiKey}`);
+  }
+  const replaced = new Map(HANDLERS);
+  replaced.set(ApiKey.Produce, HANDLERS.get(ApiKey.Metadata)!);
+  assert.equal(createRequestHandler(broker, replaced).releasesFrame?.(ApiKey.Produce), false);
 });
