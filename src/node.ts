@@ -14,7 +14,11 @@ import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
 import { LocalPartitionRegistry } from "./cluster/partition_registry.ts";
 import { ProducerIdBlocks } from "./cluster/producer_ids.ts";
 import { type CoordinatorOptions, GroupCoordinator, SystemClock } from "./groups/mod.ts";
-import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.ts";
+import {
+  type BrokerContext,
+  createRequestHandler,
+  responseBufferPool,
+} from "./kafka/handlers/mod.ts";
 import type { RequestHandler } from "./kafka/server/mod.ts";
 import { BufferPool } from "./log/mod.ts";
 import { logger, type Metrics } from "./observability/mod.ts";
@@ -113,7 +117,9 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
     }, 10_000);
     Deno.unrefTimer(sizeTimer);
     return {
-      handler: createRequestHandler(broker),
+      handler: createRequestHandler(broker, undefined, {
+        buffers: responseBufferPool(config.server.responseBufferPoolBytes),
+      }),
       health: () => ({ ok: true, nodeId: config.nodeId, clusterId }),
       close: async () => {
         clearInterval(sizeTimer);

@@ -160,8 +160,10 @@ export class LocalPartition implements Partition {
         maxBytes: options.maxBytes,
         maxOffset: hw,
         minOneBatch: options.minOneBatch,
+        ...(options.buffers === undefined ? {} : { buffers: options.buffers }),
       });
-      return { ...base, errorCode: ErrorCode.NONE, records: r.records };
+      const held = r.buffer === undefined ? {} : { buffer: r.buffer };
+      return { ...base, errorCode: ErrorCode.NONE, records: r.records, ...held };
     } catch (e) {
       if (e instanceof OffsetOutOfRangeError) {
         return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY };

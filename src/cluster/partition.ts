@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { BufferPool } from "../buffer_pool.ts";
+
 export interface PartitionId {
   readonly topic: string;
   readonly topicId: string;
@@ -34,6 +36,11 @@ export interface ReadResult {
   readonly logStartOffset: number;
   /** Whole record batches, concatenated; empty when nothing is readable. */
   readonly records: Uint8Array;
+  /**
+   * With `ReadOptions.buffers`: the pooled buffer `records` is a view of, which the caller gives
+   * back to that pool once it is done with `records` (absent: nothing to give back).
+   */
+  readonly buffer?: Uint8Array;
 }
 
 export interface ReadOptions {
@@ -43,6 +50,8 @@ export interface ReadOptions {
   readonly minOneBatch: boolean;
   /** 0 read_uncommitted, 1 read_committed (no transactions yet: both stop at the HW). */
   readonly isolationLevel: number;
+  /** Read into a buffer from this pool (see `ReadResult.buffer`); default a new array. */
+  readonly buffers?: BufferPool;
 }
 
 export interface OffsetAndTimestamp {

@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number;
   /** Bound on the idle buffers kept for produce request frames (0: a fresh array per frame). */
   readonly requestBufferPoolBytes: number;
+  /** Bound on the idle buffers kept for responses and fetched batches (0: fresh arrays). */
+  readonly responseBufferPoolBytes: number;
 }
 
 /** Broker-wide defaults for topics. */

@@ -197,6 +197,18 @@ export const SETTINGS: readonly Setting[] = [
       "per request). A produce frame of 2 KiB or more holds a buffer of at most 4 times its size.",
   },
   {
+    key: "server.response.buffer.pool.bytes",
+    field: "server.responseBufferPoolBytes",
+    type: "int",
+    default: 32 * MIB,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Bound on the idle buffers kept for encoding responses and for the batches a fetch " +
+      "reads, shared by all connections; a buffer is reused once its response is written (0 " +
+      "allocates each time). A response of 2 KiB or more holds a buffer of at most 4 times its " +
+      "size; responses over 16 MiB get arrays of their own.",
+  },
+  {
     key: "server.idle.timeout.ms",
     field: "server.idleTimeoutMs",
     type: "int",

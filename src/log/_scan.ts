@@ -16,6 +16,11 @@ export interface ScanOptions {
   readonly maxBatchBytes: number;
   /** Check each batch's CRC (reads whole batches); otherwise only headers are needed. */
   readonly verifyCrc: boolean;
+  /**
+   * Chunks are read into this (at least `chunkBytes` long) instead of new arrays; a batch's
+   * `view` is then valid only during its `onBatch` call.
+   */
+  readonly buffer?: Uint8Array;
 }
 
 export interface ScannedBatch {
@@ -49,7 +54,7 @@ export async function scanBatches(
   while (pos < to) {
     let rel = pos - chunkStart;
     if (chunk.length - rel < BATCH_HEADER_BYTES) {
-      chunk = await file.read(pos, Math.min(o.chunkBytes, to - pos));
+      chunk = await file.read(pos, Math.min(o.chunkBytes, to - pos), o.buffer);
       chunkStart = pos;
       rel = 0;
       if (chunk.length < BATCH_HEADER_BYTES) {

@@ -30,12 +30,15 @@ class DenoFile implements DiskFile {
     return run;
   }
 
-  read(position: number, lengthBytes: number): Promise<Uint8Array> {
+  read(position: number, lengthBytes: number, into?: Uint8Array): Promise<Uint8Array> {
+    if (into !== undefined && into.length < lengthBytes) {
+      return Promise.reject(new RangeError(`read of ${lengthBytes} bytes into ${into.length}`));
+    }
     const run = this.#readQueue.then(async () => {
       // Opened on first read: sealed segments that are never read cost no descriptor.
       this.#readHandle ??= await Deno.open(this.path, { read: true });
       const handle = this.#readHandle;
-      const buf = new Uint8Array(lengthBytes);
+      const buf = into?.subarray(0, lengthBytes) ?? new Uint8Array(lengthBytes);
       await handle.seek(position, Deno.SeekMode.Start);
       let got = 0;
       while (got < lengthBytes) {

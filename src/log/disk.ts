@@ -8,8 +8,12 @@
 /** One open file with positional I/O. */
 export interface DiskFile {
   readonly path: string;
-  /** Reads up to `lengthBytes` at `position`; fewer only at end of file. */
-  read(position: number, lengthBytes: number): Promise<Uint8Array>;
+  /**
+   * Reads up to `lengthBytes` at `position`; fewer only at end of file. With `into` (at least
+   * `lengthBytes` long) the bytes land there and the result is a view of it; otherwise the result
+   * is a new array.
+   */
+  read(position: number, lengthBytes: number, into?: Uint8Array): Promise<Uint8Array>;
   /**
    * Writes all of `data` at `position` (extending the file as needed). The caller may reuse
    * `data` once the promise settles, so an implementation keeps no reference to it.

@@ -40,10 +40,13 @@ class MemFile implements DiskFile {
   }
 
   // deno-lint-ignore require-await
-  async read(position: number, lengthBytes: number): Promise<Uint8Array> {
+  async read(position: number, lengthBytes: number, into?: Uint8Array): Promise<Uint8Array> {
     const n = this.#node("read");
     const end = Math.min(n.length, position + lengthBytes);
-    return n.data.slice(Math.min(position, end), end);
+    const bytes = n.data.subarray(Math.min(position, end), end);
+    if (into === undefined) return bytes.slice();
+    into.set(bytes);
+    return into.subarray(0, bytes.length);
   }
 
   // deno-lint-ignore require-await

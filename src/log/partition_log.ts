@@ -115,6 +115,12 @@ export interface ReadOptions {
   readonly maxOffset?: number;
   /** Return the first batch even if it exceeds `maxBytes` (KIP-74). Default true. */
   readonly minOneBatch?: boolean;
+  /**
+   * Read into a buffer taken from this pool instead of a new array (fetch reads at the rate
+   * consumers read, and fresh arrays would set off full GCs, as produce frames did). The result's
+   * `buffer` is then the caller's to give back once it is done with `records`.
+   */
+  readonly buffers?: BufferPool;
 }
 
 export interface ReadResult {
@@ -123,6 +129,8 @@ export interface ReadResult {
   readonly batchCount: number;
   /** Offset to read from next. */
   readonly nextOffset: number;
+  /** With `buffers`: the pooled buffer `records` is a view of, to give back (absent: none held). */
+  readonly buffer?: Uint8Array;
 }
 
 export interface TimestampLookup {
@@ -589,24 +597,60 @@ export class PartitionLog {
   ): Promise<ReadResult | null> {
     const limit = seg.sizeBytes;
     let start = -1;
-    const located = await scanBatches(
-      seg.file,
-      seg.lookup(from),
-      limit,
-      {
-        ...this.#scan,
-        chunkBytes: Math.min(this.#o.scanChunkBytes, this.#o.indexIntervalBytes * 4),
-      },
-      (b) => {
-        if (b.view.lastOffset >= from) {
-          start = b.position;
-          return false;
-        }
-      },
-    );
+    const pool = o.buffers;
+    const chunkBytes = Math.min(this.#o.scanChunkBytes, this.#o.indexIntervalBytes * 4);
+    const chunk = pool?.take(chunkBytes);
+    let located;
+    try {
+      located = await scanBatches(
+        seg.file,
+        seg.lookup(from),
+        limit,
+        { ...this.#scan, chunkBytes, ...(chunk === undefined ? {} : { buffer: chunk }) },
+        (b) => {
+          if (b.view.lastOffset >= from) {
+            start = b.position;
+            return false;
+          }
+        },
+      );
+    } finally {
+      if (chunk !== undefined) pool?.give(chunk);
+    }
     if (located.error) this.#corrupt(seg, located.endPosition, located.error);
     if (start < 0) return null;
-    let buf = await seg.file.read(start, Math.min(limit - start, Math.max(o.maxBytes, 0)));
+    // The buffer taken from `pool` for the read in progress; given back unless it is returned.
+    let taken: Uint8Array | undefined;
+    const readAt = async (position: number, length: number): Promise<Uint8Array> => {
+      if (pool === undefined) return await seg.file.read(position, length);
+      if (taken !== undefined) pool.give(taken);
+      taken = pool.take(length);
+      return await seg.file.read(position, length, taken);
+    };
+    try {
+      const result = await this.#batchesAt(seg, from, start, limit, maxOffset, o, readAt);
+      if (result !== null && taken !== undefined) {
+        const buffer = taken;
+        taken = undefined;
+        return { ...result, buffer };
+      }
+      return result;
+    } finally {
+      if (taken !== undefined) pool?.give(taken);
+    }
+  }
+
+  /** The whole batches at `start` (the position of the batch holding `from`) within `o`. */
+  async #batchesAt(
+    seg: Segment,
+    from: number,
+    start: number,
+    limit: number,
+    maxOffset: number,
+    o: ReadOptions,
+    readAt: (position: number, length: number) => Promise<Uint8Array>,
+  ): Promise<ReadResult | null> {
+    let buf = await readAt(start, Math.min(limit - start, Math.max(o.maxBytes, 0)));
     let used = 0;
     let count = 0;
     let next = from;
@@ -627,7 +671,7 @@ export class PartitionLog {
       if (total < 61 || total > this.#o.maxBatchBytes || start + total > limit) {
         this.#corrupt(seg, start, `batch length ${total}`);
       }
-      buf = await seg.file.read(start, total);
+      buf = await readAt(start, total);
       if (buf.length < total) this.#corrupt(seg, start, "torn batch");
       const v = this.#checked(seg, start, buf);
       if (v.lastOffset >= maxOffset) return null;

@@ -136,27 +136,11 @@ export class TestClient {
     const out: { offset: number; value: string }[] = [];
     let next = offset;
     for (;;) {
-      const res: Any = await this.request(ApiKey.Fetch, 12, {
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 4 << 20,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{
-          topic,
-          partitions: [{
-            partition,
-            currentLeaderEpoch: -1,
-            fetchOffset: BigInt(next),
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes: 4 << 20,
-          }],
-        }],
-        forgottenTopicsData: [],
-        rackId: "",
-      });
+      const res: Any = await this.request(
+        ApiKey.Fetch,
+        12,
+        fetchRequestBody(topic, partition, next, { maxBytes: 4 << 20 }),
+      );
       const p = res.responses[0].partitions[0];
       if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
       const records: Uint8Array = p.records ?? new Uint8Array(0);
@@ -192,4 +176,35 @@ export function freePort(): number {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/** A Fetch v12 request body for one partition (no waiting unless asked). */
+export function fetchRequestBody(
+  topic: string,
+  partition: number,
+  offset: number,
+  o: { maxWaitMs?: number; minBytes?: number; maxBytes?: number } = {},
+): Record<string, unknown> {
+  const maxBytes = o.maxBytes ?? 1 << 20;
+  return {
+    maxWaitMs: o.maxWaitMs ?? 0,
+    minBytes: o.minBytes ?? 0,
+    maxBytes,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{
+      topic,
+      partitions: [{
+        partition,
+        currentLeaderEpoch: -1,
+        fetchOffset: BigInt(offset),
+        lastFetchedEpoch: -1,
+        logStartOffset: -1n,
+        partitionMaxBytes: maxBytes,
+      }],
+    }],
+    forgottenTopicsData: [],
+    rackId: "",
+  };
 }

@@ -13,6 +13,14 @@ Deno.test("deno disk", async (t) => {
       const [x, y] = await Promise.all([f.read(0, 2), f.read(4, 10)]);
       assert.deepEqual([...x], [1, 2]);
       assert.deepEqual([...y], [5, 6]);
+      // A read into a given buffer lands at its start; a buffer too short is refused.
+      const into = new Uint8Array(8).fill(9);
+      const z = await f.read(1, 10, new Uint8Array(10));
+      assert.deepEqual([...z], [2, 3, 4, 5, 6]);
+      const w = await f.read(2, 3, into);
+      assert.equal(w.buffer, into.buffer);
+      assert.deepEqual([...into], [3, 4, 5, 9, 9, 9, 9, 9]);
+      await assert.rejects(f.read(0, 9, into), RangeError);
       await f.sync();
       await f.truncate(3);
       assert.equal(await f.size(), 3);

@@ -11,6 +11,10 @@ Deno.test("memory disk", async (t) => {
     await f.write(5, bytes(9));
     await f.write(1, bytes(7));
     assert.deepEqual(await f.read(0, 10), bytes(1, 7, 3, 0, 0, 9));
+    const into = new Uint8Array(4).fill(5);
+    const part = await f.read(1, 2, into);
+    assert.equal(part.buffer, into.buffer);
+    assert.deepEqual(into, bytes(7, 3, 5, 5));
     assert.equal(await f.size(), 6);
     await f.truncate(2);
     assert.deepEqual(await f.read(0, 10), bytes(1, 7));

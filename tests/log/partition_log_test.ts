@@ -534,3 +534,80 @@ Deno.test("partition log: producer sequences checked inside the serialized write
   });
   await log.close();
 });
+
+Deno.test("partition log: reads into pooled buffers hand back every one they do not return", async (t) => {
+  const path = `${DIR}/${segmentName(0, "log")}`;
+  /** A pool whose taken-but-not-given buffers can be counted. */
+  const counting = () => {
+    const pool = new BufferPool({ minBufferBytes: 1024, maxBufferBytes: 1 << 20 });
+    const out = new Set<Uint8Array>();
+    const take = pool.take.bind(pool);
+    const give = pool.give.bind(pool);
+    pool.take = (bytes: number) => {
+      const b = take(bytes);
+      out.add(b);
+      return b;
+    };
+    pool.give = (b: Uint8Array) => {
+      assert.ok(out.delete(b), "given back once, and only what was taken");
+      give(b);
+    };
+    return { pool, out };
+  };
+
+  await t.step("records equal a plain read and live in the returned buffer", async () => {
+    const { pool, out } = counting();
+    const log = await openMem(new MemoryDisk());
+    await fill(log, 4);
+    const plain = await log.read(4, { maxBytes: 1 << 20 });
+    const pooled = await log.read(4, { maxBytes: 1 << 20, buffers: pool });
+    assert.deepEqual(pooled.records, plain.records);
+    assert.equal(pooled.batchCount, plain.batchCount);
+    assert.ok(pooled.buffer !== undefined && out.has(pooled.buffer));
+    assert.equal(pooled.records.buffer, pooled.buffer.buffer);
+    assert.equal(out.size, 1, "the lookup's chunk went back");
+    pool.give(pooled.buffer);
+    const again = await log.read(0, { maxBytes: 1 << 20, buffers: pool });
+    assert.equal(views(again.records).length, 4);
+    assert.equal(plain.buffer, undefined, "a plain read holds no pooled buffer");
+    pool.give(again.buffer!);
+    assert.equal(out.size, 0);
+    await log.close();
+  });
+
+  await t.step("the first batch beyond the budget comes in a second buffer", async () => {
+    const { pool, out } = counting();
+    const log = await openMem(new MemoryDisk());
+    const sizes = await fill(log, 2);
+    const r = await log.read(0, { maxBytes: 10, buffers: pool });
+    assert.equal(r.batchCount, 1);
+    assert.equal(r.records.length, sizes[0]);
+    assert.deepEqual([...out], [r.buffer]);
+    pool.give(r.buffer!);
+    await log.close();
+  });
+
+  await t.step("nothing to return: every buffer goes back", async () => {
+    const { pool, out } = counting();
+    const log = await openMem(new MemoryDisk());
+    await fill(log, 2);
+    const r = await log.read(0, { maxBytes: 1 << 20, maxOffset: 0, buffers: pool });
+    assert.equal(r.batchCount, 0);
+    const none = await log.read(3, { maxBytes: 1, minOneBatch: false, buffers: pool });
+    assert.equal(none.batchCount, 0);
+    assert.equal(r.buffer ?? none.buffer, undefined);
+    assert.equal(out.size, 0);
+    await log.close();
+  });
+
+  await t.step("a corrupt batch is refused and its buffer goes back", async () => {
+    const { pool, out } = counting();
+    const disk = new MemoryDisk();
+    const log = await openMem(disk);
+    await fill(log, 3);
+    disk.corrupt(path, batch(3).length + 70);
+    await assert.rejects(log.read(3, { maxBytes: 1 << 20, buffers: pool }), CorruptBatchError);
+    assert.equal(out.size, 0);
+    await log.close();
+  });
+});

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { BufferPool } from "../../buffer_pool.ts";
 import type { MetaStore } from "../../cluster/meta/store.ts";
 import type { PartitionRegistry } from "../../cluster/partition.ts";
 import type { GroupCoordinator } from "../../groups/mod.ts";
@@ -50,6 +51,18 @@ export interface HandlerRequest<T> {
   readonly clientHost: string;
   readonly version: number;
   readonly body: T;
+  /** Pooled memory for data the response carries (Fetch); absent: allocate. */
+  readonly buffers?: ResponseBuffers;
+}
+
+/**
+ * A pool a handler reads response data into, and the promise to give those buffers back after the
+ * dispatcher has encoded (copied) the response, or once the handler has failed.
+ */
+export interface ResponseBuffers {
+  readonly pool: BufferPool;
+  /** Gives `buffer` (from `pool`) back once the response is encoded. */
+  giveAfterEncoding(buffer: Uint8Array): void;
 }
 
 /** A handler answers with a response body, or `null` for no response (acks=0 produce). */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { BufferPool } from "../../buffer_pool.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import type { Partition, ReadResult } from "../../cluster/partition.ts";
 import { epochError, resolvePartition, topicName } from "./_partitions.ts";
@@ -35,7 +36,8 @@ type Slot =
 
 const EMPTY = new Uint8Array(0);
 
-export const fetchHandler = defineHandler<FetchRequest>(async (broker, { version, body }) => {
+export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) => {
+  const { version, body, buffers } = request;
   const byId = version >= 13;
   if (body.sessionId !== 0) {
     return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
@@ -52,13 +54,19 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, { version
   });
   const maxBytes = Math.min(Math.max(body.maxBytes, 0), broker.settings.fetchMaxBytes);
   const deadline = performance.now() + Math.min(body.maxWaitMs, broker.settings.fetchMaxWaitMs);
-  let results = await readAll(slots, maxBytes, body.isolationLevel);
+  const pool = buffers?.pool;
+  let results = await readAll(slots, maxBytes, body.isolationLevel, pool);
   while (
     totalBytes(results) < body.minBytes && !hasError(results) && performance.now() < deadline
   ) {
     const woken = await waitForAny(slots, results, deadline);
     if (!woken) break;
-    results = await readAll(slots, maxBytes, body.isolationLevel);
+    // Read again from the same offsets: the batches read so far are not answered.
+    for (const row of results) for (const r of row) if (r.buffer) pool?.give(r.buffer);
+    results = await readAll(slots, maxBytes, body.isolationLevel, pool);
+  }
+  for (const row of results) {
+    for (const r of row) if (r.buffer) buffers?.giveAfterEncoding(r.buffer);
   }
   return {
     throttleTimeMs: 0,
@@ -93,6 +101,7 @@ async function readAll(
   slots: Slot[][],
   maxBytes: number,
   isolationLevel: number,
+  pool: BufferPool | undefined,
 ): Promise<ReadResult[][]> {
   let remaining = maxBytes;
   let first = true;
@@ -109,6 +118,7 @@ async function readAll(
         maxBytes: budget,
         minOneBatch: first,
         isolationLevel,
+        ...(pool === undefined ? {} : { buffers: pool }),
       });
       if (result.records.length > 0) first = false;
       remaining -= result.records.length;

@@ -12,6 +12,7 @@
 import { getLogger } from "@logtape/logtape";
 import { ApiKey } from "../protocol/apis.ts";
 import { apiVersionsFallbackResponse, decodeRequest, encodeResponse } from "../protocol/header.ts";
+import { BufferPool } from "../../buffer_pool.ts";
 import { CloseConnection, type RequestContext, type RequestHandler } from "../server/types.ts";
 import { apiVersionsHandler } from "./api_versions.ts";
 import {
@@ -82,18 +83,58 @@ export const HANDLERS = new Map<number, Handler>([
 HANDLERS.set(ApiKey.ApiVersions, apiVersionsHandler(() => HANDLERS.keys()));
 
 export interface DispatcherOptions {
-  /** Largest array length accepted while decoding (bounds memory per request). */
-  readonly maxArrayLength?: number;
+  /**
+   * Buffers for encoded responses of {@link MIN_POOLED_RESPONSE_BYTES} or more and for the
+   * batches Fetch reads, reused once the server has written a response (`releaseResponse`).
+   * Absent: a new array each time (at a consumer's rate these set off full GCs, as request frames
+   * did: docs/benchmarks.md).
+   */
+  readonly buffers?: BufferPool | undefined;
+}
+
+/** Smaller responses are copied into arrays of their own (pooling them saves nothing). */
+export const MIN_POOLED_RESPONSE_BYTES = 2 * 1024;
+
+/**
+ * The pool {@link DispatcherOptions.buffers} expects, idle buffers bounded by `maxIdleBytes`
+ * (size classes 4 KiB to 16 MiB); undefined for 0, which turns pooling off.
+ */
+export function responseBufferPool(maxIdleBytes: number): BufferPool | undefined {
+  if (maxIdleBytes <= 0) return undefined;
+  return new BufferPool({
+    maxIdleBytes,
+    minBufferBytes: 2 * MIN_POOLED_RESPONSE_BYTES,
+    maxBufferBytes: 16 * 1024 * 1024,
+  });
 }
 
 export function createRequestHandler(
   broker: BrokerContext,
   handlers: ReadonlyMap<number, Handler> = HANDLERS,
+  options: DispatcherOptions = {},
 ): RequestHandler {
+  const pool = options.buffers;
+  // Pooled buffers by the memory of the response handed out in them, until it is released. Weak:
+  // a response dropped with its connection is never released, and its entry goes with it.
+  const lent = new WeakMap<ArrayBufferLike, Uint8Array>();
+  const alloc = pool === undefined ? undefined : (bytes: number): Uint8Array => {
+    if (bytes < MIN_POOLED_RESPONSE_BYTES || bytes > pool.maxBufferBytes) {
+      return new Uint8Array(bytes);
+    }
+    const buffer = pool.take(bytes);
+    lent.set(buffer.buffer, buffer);
+    return buffer;
+  };
   return {
     // The Produce handler keeps its batches only until they are written (Partition.produce); a
     // handler put in its place makes no such promise.
     releasesFrame: (apiKey) => apiKey === ApiKey.Produce && handlers.get(apiKey) === produceHandler,
+    releaseResponse(response: Uint8Array) {
+      const buffer = lent.get(response.buffer);
+      if (buffer === undefined || pool === undefined) return;
+      lent.delete(response.buffer);
+      pool.give(buffer);
+    },
     async handle(frame: Uint8Array, context: RequestContext) {
       const decoded = decodeRequest(frame);
       switch (decoded.kind) {
@@ -113,9 +154,22 @@ export function createRequestHandler(
       if (handler === undefined) return refuse(context, `${api.name} is not served`);
       const version = header.requestApiVersion;
       const clientHost = `/${hostOf(context.remoteAddr)}`;
-      const response = await handler(broker, { header, clientHost, version, body: body as never });
-      if (response === null) return null;
-      return withoutSizePrefix(encodeResponse(api.apiKey, version, header.correlationId, response));
+      // Only Fetch reads data into its response; its buffers go back once the response is encoded.
+      const held: Uint8Array[] = [];
+      const buffers = pool === undefined || api.apiKey !== ApiKey.Fetch
+        ? {}
+        : { buffers: { pool, giveAfterEncoding: (b: Uint8Array) => held.push(b) } };
+      try {
+        const request = { header, clientHost, version, body: body as never, ...buffers };
+        const response = await handler(broker, request);
+        if (response === null) return null;
+        const encoded = encodeResponse(api.apiKey, version, header.correlationId, response, {
+          ...(alloc === undefined ? {} : { alloc }),
+        });
+        return withoutSizePrefix(encoded);
+      } finally {
+        for (const b of held) pool?.give(b);
+      }
     },
   };
 }

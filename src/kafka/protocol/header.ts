@@ -131,13 +131,29 @@ export function decodeRequest(frame: Uint8Array, options: ReaderOptions = {}): D
  */
 const scratch = new Writer();
 
-function sizePrefixed(options: WriterOptions, write: (w: Writer) => void): Uint8Array {
+/** Encoding options of a whole frame. */
+export interface FrameOptions extends WriterOptions {
+  /**
+   * Memory for the frame: called with its size, returns an array at least that long (a pooled
+   * buffer, say); the frame is then a view of its start. Default: a new array of the exact size.
+   */
+  alloc?: (bytes: number) => Uint8Array;
+}
+
+function sizePrefixed(options: FrameOptions, write: (w: Writer) => void): Uint8Array {
   const w = scratch;
   w.reset(options.maxBytes);
   w.int32(0);
   write(w);
   w.patchInt32(0, w.offset - 4);
-  return w.bytes().slice();
+  const frame = w.bytes();
+  if (options.alloc === undefined) return frame.slice();
+  const into = options.alloc(frame.length);
+  if (into.length < frame.length) {
+    throw new RangeError(`alloc gave ${into.length} bytes for a frame of ${frame.length}`);
+  }
+  into.set(frame);
+  return into.subarray(0, frame.length);
 }
 
 /** A complete request frame (size prefix, header, body). */
@@ -161,7 +177,7 @@ export function encodeResponse(
   version: number,
   correlationId: number,
   body: Message,
-  options: WriterOptions = {},
+  options: FrameOptions = {},
 ): Uint8Array {
   const api = apiSpec(apiKey);
   if (api === undefined) throw new RangeError(`unknown api key ${apiKey}`);

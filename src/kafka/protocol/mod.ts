@@ -80,6 +80,7 @@ export {
   encodeRequestHeader,
   encodeResponse,
   encodeResponseHeader,
+  type FrameOptions,
   type RequestHeader,
   type ResponseHeader,
 } from "./header.ts";

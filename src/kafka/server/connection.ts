@@ -347,7 +347,13 @@ export class Connection {
         return;
       }
       if (this.closed) return;
-      for (const done of this.#slots.splice(0, answered)) this.#release(done);
+      for (const done of this.#slots.splice(0, answered)) {
+        // Written: the handler may reuse the response's memory.
+        if (done.settled?.kind === "answer") {
+          this.#env.handler.releaseResponse?.(done.settled.bytes);
+        }
+        this.#release(done);
+      }
       this.lastActivityMs = performance.now();
       if (this.#draining && this.#slots.length === 0) break;
     }

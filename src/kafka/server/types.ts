@@ -42,6 +42,11 @@ export interface RequestHandler {
    * has settled, so the server may read the next request into the same memory. Default false.
    */
   releasesFrame?(apiKey: number): boolean;
+  /**
+   * Called with a response `handle` returned once the server no longer needs its bytes (written
+   * to the socket), so pooled memory can be reused. Not called for a response dropped on close.
+   */
+  releaseResponse?(response: Uint8Array): void;
   /** Called once per connection after it closed, for per-connection state. */
   connectionClosed?(connectionId: number): void;
 }

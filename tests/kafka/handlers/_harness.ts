@@ -20,6 +20,8 @@ export interface Harness {
   ): Promise<Record<string, unknown> | null>;
   /** Sends raw frame bytes (without size prefix); returns what the handler returned. */
   raw(frame: Uint8Array): Promise<Uint8Array | null | CloseConnection>;
+  /** Hands a response from `raw` back as the server does once it is written (reused after). */
+  release(response: Uint8Array): void;
   restart(): Promise<void>;
 }
 
@@ -49,6 +51,9 @@ export async function withBroker(
     dir,
     async raw(frame) {
       return await node.handler.handle(frame, context(frame));
+    },
+    release(response) {
+      node.handler.releaseResponse?.(response);
     },
     async call(apiKey, version, body, clientId = "test") {
       const correlationId = ++correlation;

@@ -7,11 +7,16 @@ import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch, readRecords, splitBatches } from "../../../src/kafka/records/mod.ts";
 import { type Any, type Harness, withBroker } from "./_harness.ts";
+import { BufferPool } from "../../../src/buffer_pool.ts";
+import type { HandlerRequest, ResponseBuffers } from "../../../src/kafka/handlers/context.ts";
 import {
   type BrokerContext,
   createRequestHandler,
   HANDLERS,
 } from "../../../src/kafka/handlers/mod.ts";
+import { decodeResponse, encodeRequest } from "../../../src/kafka/protocol/header.ts";
+import type { RequestContext } from "../../../src/kafka/server/types.ts";
+import { fetchRequestBody } from "../../_support/kafka_client.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -71,27 +76,7 @@ async function fetch(
   offset: number,
   o: { maxWaitMs?: number; minBytes?: number } = {},
 ) {
-  const res: Any = await h.call(ApiKey.Fetch, 12, {
-    maxWaitMs: o.maxWaitMs ?? 0,
-    minBytes: o.minBytes ?? 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{
-      topic,
-      partitions: [{
-        partition,
-        currentLeaderEpoch: -1,
-        fetchOffset: BigInt(offset),
-        lastFetchedEpoch: -1,
-        logStartOffset: -1n,
-        partitionMaxBytes: 1 << 20,
-      }],
-    }],
-    forgottenTopicsData: [],
-    rackId: "",
-  });
+  const res: Any = await h.call(ApiKey.Fetch, 12, fetchRequestBody(topic, partition, offset, o));
   return res.responses[0].partitions[0];
 }
 
@@ -562,4 +547,144 @@ Deno.test("the dispatcher lets the server reuse frames of its own Produce handle
   const replaced = new Map(HANDLERS);
   replaced.set(ApiKey.Produce, HANDLERS.get(ApiKey.Metadata)!);
   assert.equal(createRequestHandler(broker, replaced).releasesFrame?.(ApiKey.Produce), false);
+});
+
+/** A Fetch v12 request frame (without size prefix) for one partition. */
+function fetchFrame(
+  topic: string,
+  partition: number,
+  offset: number,
+  o: { maxWaitMs?: number; minBytes?: number } = {},
+): Uint8Array {
+  return encodeRequest(
+    { requestApiKey: ApiKey.Fetch, requestApiVersion: 12, correlationId: 5, clientId: "t" },
+    fetchRequestBody(topic, partition, offset, o),
+  ).subarray(4);
+}
+
+const CONTEXT: RequestContext = {
+  connectionId: 1,
+  remoteAddr: "127.0.0.1:1",
+  apiKey: ApiKey.Fetch,
+  apiVersion: 12,
+  correlationId: 5,
+  receivedAtMs: 0,
+};
+
+Deno.test("the dispatcher pools large responses and Fetch's data, reused once released", async () => {
+  const pool = new BufferPool({ minBufferBytes: 4096, maxBufferBytes: 1 << 20 });
+  const borrowed: Uint8Array[] = [];
+  const seen: (ResponseBuffers | undefined)[] = [];
+  const handlers = new Map(HANDLERS);
+  // A Fetch stand-in: "reads" 5,000 bytes into a pooled buffer and answers with them.
+  handlers.set(ApiKey.Fetch, (_broker, request: HandlerRequest<never>) => {
+    const buffers = request.buffers!;
+    const data = buffers.pool.take(5_000).fill(borrowed.length + 1);
+    borrowed.push(data);
+    buffers.giveAfterEncoding(data);
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 0,
+      responses: [{
+        topic: "t",
+        partitions: [{
+          partitionIndex: 0,
+          errorCode: 0,
+          highWatermark: 1n,
+          lastStableOffset: 1n,
+          logStartOffset: 0n,
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records: data.subarray(0, 5_000),
+        }],
+      }],
+    };
+  });
+  handlers.set(ApiKey.Metadata, (_broker, request: HandlerRequest<never>) => {
+    seen.push(request.buffers);
+    return null;
+  });
+  const dispatcher = createRequestHandler({} as BrokerContext, handlers, { buffers: pool });
+  const records = (out: Uint8Array) => {
+    const body: Any = decodeResponse(out, ApiKey.Fetch, 12).body;
+    return body.responses[0].partitions[0].records as Uint8Array;
+  };
+
+  const first = await dispatcher.handle(fetchFrame("t", 0, 0), CONTEXT) as Uint8Array;
+  assert.ok(records(first).every((b) => b === 1));
+  assert.equal(pool.idleBytes, 8192, "the data went back once the response was encoded");
+  assert.ok(first.buffer.byteLength >= 8192, "the response lives in a pooled buffer");
+  dispatcher.releaseResponse?.(first);
+  assert.equal(pool.idleBytes, 8192 + first.buffer.byteLength);
+  dispatcher.releaseResponse?.(first); // a second release is ignored
+  dispatcher.releaseResponse?.(new Uint8Array(8192)); // so is an array it never lent
+  assert.equal(pool.idleBytes, 8192 + first.buffer.byteLength);
+
+  const second = await dispatcher.handle(fetchFrame("t", 0, 0), CONTEXT) as Uint8Array;
+  assert.ok(records(second).every((b) => b === 2), "reused memory, fresh content");
+  const reused = new Set([first.buffer, borrowed[0]!.buffer]);
+  assert.ok(reused.has(second.buffer) && reused.has(borrowed[1]!.buffer), "no new buffers");
+
+  // Small responses are not pooled, and other APIs get no buffers for their data.
+  const versions = await dispatcher.handle(
+    encodeRequest(
+      { requestApiKey: ApiKey.ApiVersions, requestApiVersion: 3, correlationId: 1, clientId: "t" },
+      { clientSoftwareName: "t", clientSoftwareVersion: "1" },
+    ).subarray(4),
+    { ...CONTEXT, apiKey: ApiKey.ApiVersions, apiVersion: 3 },
+  ) as Uint8Array;
+  assert.equal(versions.buffer.byteLength, versions.byteLength + 4, "an exact copy");
+  await dispatcher.handle(
+    encodeRequest(
+      { requestApiKey: ApiKey.Metadata, requestApiVersion: 12, correlationId: 2, clientId: "t" },
+      { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
+    ).subarray(4),
+    { ...CONTEXT, apiKey: ApiKey.Metadata, apiVersion: 12 },
+  );
+  assert.deepEqual(seen, [undefined]);
+});
+
+Deno.test("fetch answers stay exact while their memory is reused", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "t", 2);
+    const expected: { offset: number; value: string }[][] = [[], []];
+    for (let i = 0; i < 6; i++) {
+      const vs = Array.from({ length: 20 }, (_, j) => `p${i % 2}-${i}-${j}-${"x".repeat(150)}`);
+      const r = await produce(h, "t", i % 2, batch(vs));
+      assert.equal(r.errorCode, 0);
+      const base = Number(r.baseOffset);
+      expected[i % 2]!.push(...vs.map((value, j) => ({ offset: base + j, value })));
+    }
+    const buffers = new Set<ArrayBufferLike>();
+    let reused = 0;
+    for (let i = 0; i < 24; i++) {
+      const partition = i % 2;
+      const from = (i >> 1) % 3 * 20;
+      const out = await h.raw(fetchFrame("t", partition, from));
+      assert.ok(out instanceof Uint8Array);
+      if (buffers.has(out.buffer)) reused++;
+      buffers.add(out.buffer);
+      const body: Any = decodeResponse(out, ApiKey.Fetch, 12).body;
+      const got = values(body.responses[0].partitions[0].records);
+      assert.deepEqual(got, expected[partition]!.slice(from), `fetch ${i}`);
+      h.release(out);
+    }
+    assert.ok(reused >= 20, `responses reused pooled memory (${reused} of 24)`);
+
+    // A long poll reads, finds too little, waits, and reads again: the answer is the second read.
+    const waiting = h.raw(fetchFrame("t", 0, 0, { maxWaitMs: 5000, minBytes: 200_000 }));
+    await new Promise((r) => setTimeout(r, 50));
+    const big = Array.from({ length: 100 }, (_, j) => `late-${j}-${"y".repeat(2000)}`);
+    const late = await produce(h, "t", 0, batch(big));
+    const out = await waiting;
+    assert.ok(out instanceof Uint8Array);
+    const body: Any = decodeResponse(out, ApiKey.Fetch, 12).body;
+    const base = Number(late.baseOffset);
+    assert.deepEqual(values(body.responses[0].partitions[0].records), [
+      ...expected[0]!,
+      ...big.map((value, j) => ({ offset: base + j, value })),
+    ]);
+    h.release(out);
+  });
 });

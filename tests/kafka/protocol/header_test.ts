@@ -119,3 +119,25 @@ Deno.test("headers and frames", async (t) => {
     },
   );
 });
+
+Deno.test("a response encoded into given memory has the same bytes, at its start", () => {
+  const body = { throttleTimeMs: 5, errorCode: 0 };
+  const plain = encodeResponse(ApiKey.Heartbeat, 4, 9, body);
+  const memory = new Uint8Array(64).fill(0xee);
+  let asked = 0;
+  const into = encodeResponse(ApiKey.Heartbeat, 4, 9, body, {
+    alloc: (bytes) => {
+      asked = bytes;
+      return memory;
+    },
+  });
+  assert.equal(asked, plain.length);
+  assert.equal(into.buffer, memory.buffer);
+  assert.equal(into.byteOffset, 0);
+  assert.deepStrictEqual(into, plain);
+  assert.ok(memory.subarray(plain.length).every((b) => b === 0xee), "nothing written past it");
+  assert.throws(
+    () => encodeResponse(ApiKey.Heartbeat, 4, 9, body, { alloc: () => new Uint8Array(3) }),
+    RangeError,
+  );
+});

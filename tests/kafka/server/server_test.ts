@@ -522,6 +522,49 @@ Deno.test("kafka server: pooled request frames", async (t) => {
     await server.close();
   });
 
+  await t.step(
+    "a response is released once written, never before, and not when dropped",
+    async () => {
+      const released: Uint8Array[] = [];
+      const answered: Uint8Array[] = [];
+      const handler = {
+        handle(_frame: Uint8Array, ctx: RequestContext): HandlerResult {
+          // Correlation 0 gets 16 MiB: more than the socket takes while the client reads nothing.
+          const out = new Uint8Array(ctx.correlationId === 0 ? 16 << 20 : 8).fill(7);
+          new DataView(out.buffer).setInt32(0, ctx.correlationId);
+          answered.push(out);
+          return out;
+        },
+        releaseResponse(response: Uint8Array) {
+          released.push(response);
+        },
+      };
+      const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
+      const conn = await Deno.connect({ hostname: HOST, port: server.port });
+      await writeAll(conn, requestFrame(0));
+      assert.ok(await eventually(() => answered.length === 1));
+      await delay(200);
+      assert.equal(released.length, 0, "nothing released while its write is pending");
+      const big = await readResponse(conn);
+      assert.equal(big?.length, 16 << 20);
+      assert.ok(await eventually(() => released.length === 1));
+      await writeAll(conn, requestFrame(1));
+      assert.equal(correlationOf((await readResponse(conn))!), 1);
+      assert.ok(await eventually(() => released.length === 2));
+      assert.equal(released[0], answered[0]);
+      assert.equal(released[1], answered[1]);
+
+      // The client leaves with a big response half written: it is dropped, not released.
+      await writeAll(conn, requestFrame(0));
+      assert.ok(await eventually(() => answered.length === 3));
+      await delay(100);
+      conn.close();
+      assert.ok(await eventually(() => server.stats().connections === 0));
+      assert.equal(released.length, 2);
+      await server.close();
+    },
+  );
+
   await t.step("a frame cut inside its API key releases its budget and closes", async () => {
     const { handler } = recording();
     const server = startKafkaServer({ hostname: HOST, port: 0, limits: TEST_LIMITS, handler });
