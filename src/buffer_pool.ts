@@ -1,9 +1,10 @@
 /**
  * Reusable byte buffers for hot paths that would otherwise allocate one array per operation: the
- * log's coalesced writes and the server's produce request frames. A fresh array costs zeroing
- * and page faults, and V8 counts its memory as external: at 130 MB/s of fresh request frames the
- * broker ran a full mark-compact about every half second and the 1-producer p99 rose from 4-9 ms
- * to 19-39 ms (measured, docs/benchmarks.md). A returned buffer costs none of that.
+ * log's coalesced writes, the server's produce request frames, and responses with the batches
+ * Fetch reads for them. A fresh array costs zeroing and page faults, and V8 counts its memory as
+ * external: at 130 MB/s of fresh request frames the broker ran a full mark-compact about every half
+ * second and the 1-producer p99 rose from 4-9 ms to 19-39 ms; a consumer's fetches did the same
+ * (measured, docs/benchmarks.md). A returned buffer costs none of that.
  *
  * Buffers come in powers of two from `minBufferBytes` up to `maxBufferBytes`; idle ones are kept
  * per size and bounded by their total bytes rather than their count, so sixteen partitions writing
@@ -84,6 +85,25 @@ export class BufferPool {
     list.push(buffer);
     this.#idleBytes += size;
   }
+}
+
+/** Smallest size class of a pool of network frames (requests, responses). */
+export const MIN_POOLED_FRAME_BYTES = 4 * 1024;
+/** Largest frame such a pool keeps; larger ones get arrays of their own (they are rare). */
+export const MAX_POOLED_FRAME_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A pool of network frames (size classes {@link MIN_POOLED_FRAME_BYTES} to
+ * {@link MAX_POOLED_FRAME_BYTES}) keeping at most `maxIdleBytes` idle; undefined for 0, which turns
+ * pooling off.
+ */
+export function framePool(maxIdleBytes: number): BufferPool | undefined {
+  if (maxIdleBytes <= 0) return undefined;
+  return new BufferPool({
+    maxIdleBytes,
+    minBufferBytes: MIN_POOLED_FRAME_BYTES,
+    maxBufferBytes: MAX_POOLED_FRAME_BYTES,
+  });
 }
 
 function isPowerOfTwo(n: number): boolean {

@@ -14,13 +14,9 @@ import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
 import { LocalPartitionRegistry } from "./cluster/partition_registry.ts";
 import { ProducerIdBlocks } from "./cluster/producer_ids.ts";
 import { type CoordinatorOptions, GroupCoordinator, SystemClock } from "./groups/mod.ts";
-import {
-  type BrokerContext,
-  createRequestHandler,
-  responseBufferPool,
-} from "./kafka/handlers/mod.ts";
+import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.ts";
 import type { RequestHandler } from "./kafka/server/mod.ts";
-import { BufferPool } from "./log/mod.ts";
+import { BufferPool, framePool } from "./buffer_pool.ts";
 import { logger, type Metrics } from "./observability/mod.ts";
 
 /** What the node gets from `main.ts`. */
@@ -118,7 +114,7 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
     Deno.unrefTimer(sizeTimer);
     return {
       handler: createRequestHandler(broker, undefined, {
-        buffers: responseBufferPool(config.server.responseBufferPoolBytes),
+        buffers: framePool(config.server.responseBufferPoolBytes),
       }),
       health: () => ({ ok: true, nodeId: config.nodeId, clusterId }),
       close: async () => {

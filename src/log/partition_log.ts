@@ -18,7 +18,7 @@ import {
 } from "../kafka/records/mod.ts";
 import { readCheckpoint, writeCheckpoint } from "./_checkpoint.ts";
 import { GroupSync } from "./_group_sync.ts";
-import { scanBatches, type ScanOptions } from "./_scan.ts";
+import { scanBatches, type ScanOptions, type ScanResult } from "./_scan.ts";
 import { DenoDisk } from "./deno_disk.ts";
 import { type Disk, type DiskFile, joinPath } from "./disk.ts";
 import {
@@ -600,7 +600,7 @@ export class PartitionLog {
     const pool = o.buffers;
     const chunkBytes = Math.min(this.#o.scanChunkBytes, this.#o.indexIntervalBytes * 4);
     const chunk = pool?.take(chunkBytes);
-    let located;
+    let located: ScanResult;
     try {
       located = await scanBatches(
         seg.file,

@@ -12,7 +12,7 @@
 import { getLogger } from "@logtape/logtape";
 import { ApiKey } from "../protocol/apis.ts";
 import { apiVersionsFallbackResponse, decodeRequest, encodeResponse } from "../protocol/header.ts";
-import { BufferPool } from "../../buffer_pool.ts";
+import { type BufferPool, MIN_POOLED_FRAME_BYTES } from "../../buffer_pool.ts";
 import { CloseConnection, type RequestContext, type RequestHandler } from "../server/types.ts";
 import { apiVersionsHandler } from "./api_versions.ts";
 import {
@@ -85,28 +85,18 @@ HANDLERS.set(ApiKey.ApiVersions, apiVersionsHandler(() => HANDLERS.keys()));
 export interface DispatcherOptions {
   /**
    * Buffers for encoded responses of {@link MIN_POOLED_RESPONSE_BYTES} or more and for the
-   * batches Fetch reads, reused once the server has written a response (`releaseResponse`).
+   * batches Fetch reads (`framePool` makes one), reused once the server has written a response (`releaseResponse`).
    * Absent: a new array each time (at a consumer's rate these set off full GCs, as request frames
    * did: docs/benchmarks.md).
    */
   readonly buffers?: BufferPool | undefined;
 }
 
-/** Smaller responses are copied into arrays of their own (pooling them saves nothing). */
-export const MIN_POOLED_RESPONSE_BYTES = 2 * 1024;
-
 /**
- * The pool {@link DispatcherOptions.buffers} expects, idle buffers bounded by `maxIdleBytes`
- * (size classes 4 KiB to 16 MiB); undefined for 0, which turns pooling off.
+ * Smaller responses are copied into arrays of their own (pooling them saves nothing); from here on
+ * a response holds a pooled buffer of at most 4 times its size.
  */
-export function responseBufferPool(maxIdleBytes: number): BufferPool | undefined {
-  if (maxIdleBytes <= 0) return undefined;
-  return new BufferPool({
-    maxIdleBytes,
-    minBufferBytes: 2 * MIN_POOLED_RESPONSE_BYTES,
-    maxBufferBytes: 16 * 1024 * 1024,
-  });
-}
+export const MIN_POOLED_RESPONSE_BYTES = MIN_POOLED_FRAME_BYTES / 2;
 
 export function createRequestHandler(
   broker: BrokerContext,

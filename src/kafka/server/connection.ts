@@ -3,7 +3,7 @@
  * (pipelined), and a write loop that answers them strictly in request order.
  */
 import type { Logger } from "@logtape/logtape";
-import type { BufferPool } from "../../buffer_pool.ts";
+import { type BufferPool, MIN_POOLED_FRAME_BYTES } from "../../buffer_pool.ts";
 import type { CloseReason, ServerProbe } from "../../observability/metrics.ts";
 import type { ByteBudget } from "./_budget.ts";
 import { FrameReader, type ReadableSocket, TruncatedError } from "./_reader.ts";
@@ -33,11 +33,6 @@ export interface ConnectionEnv {
   /** Buffers for frames the handler releases when it settles; absent: a fresh array per frame. */
   readonly framePool?: BufferPool;
 }
-
-/** Smallest size class of the frame pool: frames of half this or more are read into it. */
-export const MIN_POOLED_FRAME_BYTES = 4 * 1024;
-/** Larger frames get an array of their own (they are rare, and the pool keeps no such sizes). */
-export const MAX_POOLED_FRAME_BYTES = 16 * 1024 * 1024;
 
 type Outcome =
   | { readonly kind: "answer"; readonly bytes: Uint8Array }
@@ -197,6 +192,7 @@ export class Connection {
     const pool = this.#env.framePool;
     const releases = this.#env.handler.releasesFrame;
     if (pool === undefined || releases === undefined) return undefined;
+    // Frames of half the smallest size class or more: a buffer holds at most 4 times its frame.
     if (size < MIN_POOLED_FRAME_BYTES / 2 || size > pool.maxBufferBytes) return undefined;
     const apiKey = await this.#reader.peekInt16();
     return releases.call(this.#env.handler, apiKey) ? pool.take(size) : undefined;

@@ -2,14 +2,9 @@
 import type { Logger } from "@logtape/logtape";
 import { logger } from "../../observability/logging.ts";
 import { NOOP_SERVER_PROBE, type ServerProbe } from "../../observability/metrics.ts";
-import { BufferPool } from "../../buffer_pool.ts";
+import { framePool } from "../../buffer_pool.ts";
 import { ByteBudget } from "./_budget.ts";
-import {
-  Connection,
-  type ConnectionEnv,
-  MAX_POOLED_FRAME_BYTES,
-  MIN_POOLED_FRAME_BYTES,
-} from "./connection.ts";
+import { Connection, type ConnectionEnv } from "./connection.ts";
 import type { RequestHandler, ServerLimits } from "./types.ts";
 
 /** Pause after a failed accept (e.g. EMFILE) before trying again. */
@@ -59,17 +54,6 @@ export function startKafkaServer(options: KafkaServerOptions): KafkaServer {
   return new TcpKafkaServer(listener, options);
 }
 
-/** The request frame pool of a server, none when its idle bound is 0. */
-function framePool(maxIdleBytes: number): { framePool?: BufferPool } {
-  if (maxIdleBytes <= 0) return {};
-  const pool = new BufferPool({
-    maxIdleBytes,
-    minBufferBytes: MIN_POOLED_FRAME_BYTES,
-    maxBufferBytes: MAX_POOLED_FRAME_BYTES,
-  });
-  return { framePool: pool };
-}
-
 class TcpKafkaServer implements KafkaServer {
   readonly hostname: string;
   readonly port: number;
@@ -87,6 +71,7 @@ class TcpKafkaServer implements KafkaServer {
     this.hostname = addr.hostname;
     this.port = addr.port;
     const probe = options.probe ?? NOOP_SERVER_PROBE;
+    const pool = framePool(options.requestBufferPoolBytes ?? 32 * 1024 * 1024);
     this.#env = {
       limits: options.limits,
       handler: options.handler,
@@ -94,7 +79,7 @@ class TcpKafkaServer implements KafkaServer {
       budget: new ByteBudget(options.limits.maxInflightBytesTotal, (b) => probe.inflightBytes(b)),
       log: options.logger ?? logger("server"),
       readBufferBytes: options.readBufferBytes ?? 8 * 1024,
-      ...framePool(options.requestBufferPoolBytes ?? 32 * 1024 * 1024),
+      ...(pool === undefined ? {} : { framePool: pool }),
     };
     // One sweep for all connections instead of a timer each.
     const idleMs = options.limits.idleTimeoutMs;
