@@ -102,6 +102,15 @@ Deno.test("Writer", async (t) => {
     w.reset(100, 64);
     w.int8(1);
     assert.equal(hex(w.bytes()), "01");
+    // Within keepBytes a large buffer is kept: the next large message grows nothing.
+    const big = new Uint8Array(300_000).fill(3);
+    w.reset(1 << 20, 16 << 20);
+    w.raw(big);
+    const memory = w.bytes().buffer;
+    w.reset(1 << 20, 16 << 20);
+    w.raw(big);
+    assert.equal(w.bytes().buffer, memory);
+    assert.equal(w.bytes().length, 300_000);
   });
 
   await t.step("uuid text goes in as its 16 bytes; bad text writes nothing", () => {
