@@ -85,9 +85,9 @@ HANDLERS.set(ApiKey.ApiVersions, apiVersionsHandler(() => HANDLERS.keys()));
 export interface DispatcherOptions {
   /**
    * Buffers for encoded responses of {@link MIN_POOLED_RESPONSE_BYTES} or more and for the
-   * batches Fetch reads (`framePool` makes one), reused once the server has written a response (`releaseResponse`).
-   * Absent: a new array each time (at a consumer's rate these set off full GCs, as request frames
-   * did: docs/benchmarks.md).
+   * batches Fetch reads (`framePool` makes such a pool), reused once the server has written a
+   * response (`releaseResponse`). Absent: a new array each time (at a consumer's rate these set
+   * off full GCs, as request frames did: docs/benchmarks.md).
    */
   readonly buffers?: BufferPool | undefined;
 }
