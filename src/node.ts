@@ -115,6 +115,7 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
     return {
       handler: createRequestHandler(broker, undefined, {
         buffers: framePool(config.server.responseBufferPoolBytes),
+        scratchKeepBytes: config.server.responseScratchKeepBytes,
       }),
       health: () => ({ ok: true, nodeId: config.nodeId, clusterId }),
       close: async () => {

@@ -26,6 +26,8 @@ export interface ServerConfig {
   readonly requestBufferPoolBytes: number;
   /** Bound on the idle buffers kept for responses and fetched batches (0: fresh arrays). */
   readonly responseBufferPoolBytes: number;
+  /** Largest buffer the response encoder keeps between responses. */
+  readonly responseScratchKeepBytes: number;
 }
 
 /** Broker-wide defaults for topics. */

@@ -209,6 +209,17 @@ export const SETTINGS: readonly Setting[] = [
       "size; responses over 16 MiB get arrays of their own.",
   },
   {
+    key: "server.response.scratch.keep.bytes",
+    field: "server.responseScratchKeepBytes",
+    type: "int",
+    default: 16 * MIB,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Largest buffer the response encoder keeps between responses (one per node). A larger " +
+      "response regrows it from 256 bytes, allocating about twice its size; below 64 KiB a " +
+      "consumer's fetches do that on every response.",
+  },
+  {
     key: "server.idle.timeout.ms",
     field: "server.idleTimeoutMs",
     type: "int",

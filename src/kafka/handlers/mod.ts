@@ -90,6 +90,8 @@ export interface DispatcherOptions {
    * off full GCs, as request frames did: docs/benchmarks.md).
    */
   readonly buffers?: BufferPool | undefined;
+  /** Largest buffer the response encoder keeps between responses; default `SCRATCH_KEEP_BYTES`. */
+  readonly scratchKeepBytes?: number;
 }
 
 /**
@@ -104,6 +106,7 @@ export function createRequestHandler(
   options: DispatcherOptions = {},
 ): RequestHandler {
   const pool = options.buffers;
+  const keep = options.scratchKeepBytes;
   // Pooled buffers by the memory of the response handed out in them, until it is released. Weak:
   // a response dropped with its connection is never released, and its entry goes with it.
   const lent = new WeakMap<ArrayBufferLike, Uint8Array>();
@@ -155,6 +158,7 @@ export function createRequestHandler(
         if (response === null) return null;
         const encoded = encodeResponse(api.apiKey, version, header.correlationId, response, {
           ...(alloc === undefined ? {} : { alloc }),
+          ...(keep === undefined ? {} : { keepScratchBytes: keep }),
         });
         return withoutSizePrefix(encoded);
       } finally {

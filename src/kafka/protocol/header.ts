@@ -132,9 +132,10 @@ export function decodeRequest(frame: Uint8Array, options: ReaderOptions = {}): D
 const scratch = new Writer();
 
 /**
- * The scratch writer keeps a buffer of up to this size between frames. With Writer's default (64
- * KiB) every fetch response of about 166 KB regrew it from 256 bytes: 1.5 GB of fresh arrays
- * in 9 s for one consumer tailing a 124 MB/s producer, and 4-13 full GCs instead of 1 (measured,
+ * The scratch writer keeps a buffer of up to this size between frames unless a frame says
+ * otherwise ({@link FrameOptions.keepScratchBytes}). With Writer's default (64 KiB) every fetch
+ * response of about 166 KB regrew it from 256 bytes: 1.5 GB of fresh arrays in 9 s for one
+ * consumer tailing a 124 MB/s producer, and 4-13 full GCs instead of 1 (measured,
  * docs/benchmarks.md). 16 MiB is the largest frame the server's pools keep.
  */
 export const SCRATCH_KEEP_BYTES = 16 * 1024 * 1024;
@@ -146,11 +147,13 @@ export interface FrameOptions extends WriterOptions {
    * buffer, say); the frame is then a view of its start. Default: a new array of the exact size.
    */
   alloc?: (bytes: number) => Uint8Array;
+  /** Largest buffer the shared scratch keeps after this frame; default {@link SCRATCH_KEEP_BYTES}. */
+  keepScratchBytes?: number;
 }
 
 function sizePrefixed(options: FrameOptions, write: (w: Writer) => void): Uint8Array {
   const w = scratch;
-  w.reset(options.maxBytes, SCRATCH_KEEP_BYTES);
+  w.reset(options.maxBytes, options.keepScratchBytes ?? SCRATCH_KEEP_BYTES);
   w.int32(0);
   write(w);
   w.patchInt32(0, w.offset - 4);
@@ -168,7 +171,7 @@ function sizePrefixed(options: FrameOptions, write: (w: Writer) => void): Uint8A
 export function encodeRequest(
   header: RequestHeader,
   body: Message,
-  options: WriterOptions = {},
+  options: FrameOptions = {},
 ): Uint8Array {
   const api = apiSpec(header.requestApiKey);
   if (api === undefined) throw new RangeError(`unknown api key ${header.requestApiKey}`);

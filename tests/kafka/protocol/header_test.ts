@@ -8,6 +8,7 @@ import {
   decodeResponse,
   encodeRequest,
   encodeResponse,
+  SCRATCH_KEEP_BYTES,
 } from "../../../src/kafka/protocol/header.ts";
 import { rng } from "./_sample.ts";
 
@@ -140,4 +141,25 @@ Deno.test("a response encoded into given memory has the same bytes, at its start
     () => encodeResponse(ApiKey.Heartbeat, 4, 9, body, { alloc: () => new Uint8Array(3) }),
     RangeError,
   );
+});
+
+Deno.test("large frames encode the same whatever the scratch keeps between them", () => {
+  const value = new Uint8Array(300_000).fill(5);
+  const body = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
+  const frames = [0, 64 * 1024, SCRATCH_KEEP_BYTES].flatMap((keep) => {
+    // A big frame first, so the scratch has grown when the keep bound applies.
+    const big = encodeRequest(
+      { requestApiKey: ApiKey.Produce, requestApiVersion: 9, correlationId: 1, clientId: "t" },
+      {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 1,
+        topicData: [{ name: "t", partitionData: [{ index: 0, records: value }] }],
+      },
+      { keepScratchBytes: keep },
+    );
+    return [big, encodeResponse(ApiKey.Fetch, 12, 2, body, { keepScratchBytes: keep })];
+  });
+  for (let i = 2; i < frames.length; i++) assert.deepStrictEqual(frames[i], frames[i % 2]);
+  assert.equal(frames[0]!.length > 300_000, true);
 });
