@@ -11,7 +11,12 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { ApiKey } from "../protocol/apis.ts";
-import { apiVersionsFallbackResponse, decodeRequest, encodeResponse } from "../protocol/header.ts";
+import {
+  apiVersionsFallbackResponse,
+  decodeRequest,
+  encodeResponse,
+  type FrameOptions,
+} from "../protocol/header.ts";
 import { type BufferPool, MIN_POOLED_FRAME_BYTES } from "../../buffer_pool.ts";
 import { CloseConnection, type RequestContext, type RequestHandler } from "../server/types.ts";
 import { apiVersionsHandler } from "./api_versions.ts";
@@ -106,7 +111,6 @@ export function createRequestHandler(
   options: DispatcherOptions = {},
 ): RequestHandler {
   const pool = options.buffers;
-  const keep = options.scratchKeepBytes;
   // Pooled buffers by the memory of the response handed out in them, until it is released. Weak:
   // a response dropped with its connection is never released, and its entry goes with it.
   const lent = new WeakMap<ArrayBufferLike, Uint8Array>();
@@ -117,6 +121,12 @@ export function createRequestHandler(
     const buffer = pool.take(bytes);
     lent.set(buffer.buffer, buffer);
     return buffer;
+  };
+  const frameOptions: FrameOptions = {
+    ...(alloc === undefined ? {} : { alloc }),
+    ...(options.scratchKeepBytes === undefined
+      ? {}
+      : { keepScratchBytes: options.scratchKeepBytes }),
   };
   return {
     // The Produce handler keeps its batches only until they are written (Partition.produce); a
@@ -156,11 +166,9 @@ export function createRequestHandler(
         const request = { header, clientHost, version, body: body as never, ...buffers };
         const response = await handler(broker, request);
         if (response === null) return null;
-        const encoded = encodeResponse(api.apiKey, version, header.correlationId, response, {
-          ...(alloc === undefined ? {} : { alloc }),
-          ...(keep === undefined ? {} : { keepScratchBytes: keep }),
-        });
-        return withoutSizePrefix(encoded);
+        return withoutSizePrefix(
+          encodeResponse(api.apiKey, version, header.correlationId, response, frameOptions),
+        );
       } finally {
         for (const b of held) pool?.give(b);
       }
