@@ -31,7 +31,10 @@ export interface BufferPoolOptions {
   readonly maxIdleBytes?: number;
   /** Smallest size class, a power of two. Default {@link MIN_POOLED_BUFFER_BYTES}. */
   readonly minBufferBytes?: number;
-  /** Largest buffer pooled; larger requests get a one-off array. Default {@link MAX_POOLED_BUFFER_BYTES}. */
+  /**
+   * Largest buffer pooled; larger requests get a one-off array. Default
+   * {@link MAX_POOLED_BUFFER_BYTES}.
+   */
   readonly maxBufferBytes?: number;
 }
 

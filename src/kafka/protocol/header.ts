@@ -147,7 +147,7 @@ export interface FrameOptions extends WriterOptions {
    * buffer, say); the frame is then a view of its start. Default: a new array of the exact size.
    */
   alloc?: (bytes: number) => Uint8Array;
-  /** Largest buffer the shared scratch keeps after this frame; default {@link SCRATCH_KEEP_BYTES}. */
+  /** Largest buffer the scratch keeps after this frame; default {@link SCRATCH_KEEP_BYTES}. */
   keepScratchBytes?: number;
 }
 

@@ -413,7 +413,7 @@ export class Connection {
     }
   }
 
-  /** Called once the slot's outcome has settled: its bytes leave the budgets, its buffer the slot. */
+  /** Once the slot's outcome has settled: its bytes leave the budgets, its buffer the slot. */
   #release(slot: Slot): void {
     if (slot.buffer !== undefined) {
       this.#env.framePool?.give(slot.buffer);
