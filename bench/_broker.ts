@@ -5,7 +5,7 @@
  */
 import { brokerPermissions } from "../tests/_support/broker_process.ts";
 import { waitForPort } from "../tests/_support/kafka_client.ts";
-import { CLOCK_TICKS_PER_SEC } from "./_machine.ts";
+import { processCpuSeconds } from "./_machine.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const OUTPUT_TAIL_BYTES = 16_384;
@@ -102,13 +102,8 @@ export class Broker {
   }
 
   /** User + system CPU seconds the broker process has used so far. */
-  async cpuSeconds(): Promise<number> {
-    const stat = await Deno.readTextFile(`/proc/${this.#child.pid}/stat`);
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    if (!Number.isFinite(ticks)) throw new Error(`unreadable /proc/${this.pid}/stat: ${stat}`);
-    return ticks / CLOCK_TICKS_PER_SEC;
+  cpuSeconds(): Promise<number> {
+    return processCpuSeconds(this.#child.pid);
   }
 
   /** Event-loop lag as the broker measured it since it started (`/health`, `/metrics`). */

@@ -51,3 +51,13 @@ export function machineShare(before: CpuTimes, after: CpuTimes, wallSec: number)
     stealShare: total > 0 ? steal / total : 0,
   };
 }
+
+/** User + system CPU seconds a process has used so far (`/proc/<pid>/stat`, fields 14 and 15). */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the parenthesised command name, which may itself hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`unreadable /proc/${pid}/stat: ${stat}`);
+  return ticks / CLOCK_TICKS_PER_SEC;
+}

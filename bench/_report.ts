@@ -34,8 +34,19 @@ export interface RunResult {
   readonly machine: MachineShare;
 }
 
+/**
+ * One client run against Apache Kafka (`--kafka`): the same client and load on the same machine,
+ * for reference. Kafka's own probes are not read; its CPU comes from `/proc`.
+ */
+export interface KafkaRun {
+  readonly client: ClientResult;
+  readonly brokerCores: number;
+  readonly wallSec: number;
+  readonly machine: MachineShare;
+}
+
 /** CPU seconds of the client process per wall second of its run. */
-export function clientCores(r: RunResult): number {
+export function clientCores(r: RunResult | KafkaRun): number {
   return r.client.clientCpuSec / r.wallSec;
 }
 
@@ -66,6 +77,13 @@ export interface CaseResult {
   readonly halfAckBeforeSync?: RunResult;
   /** Like `halfFloor`, with appends overlapping syncs as the broker does them. */
   readonly halfFloorOverlap?: DiskFloor;
+  /**
+   * With `--kafka`, for the cases the p99 target names: Apache Kafka at the same half rate, with
+   * its default flushing (the page cache; no fsync before acknowledging) ...
+   */
+  readonly kafkaHalf?: KafkaRun;
+  /** ... and with `log.flush.interval.messages=1` (an fsync of every append before it answers). */
+  readonly kafkaHalfFsync?: KafkaRun;
   readonly profile?: ProfileSummary;
 }
 
@@ -82,6 +100,8 @@ export interface BenchReport {
   readonly diskAfter: DiskRate;
   readonly diskSyncLatency: SyncLatency;
   readonly cases: readonly CaseResult[];
+  /** The Apache Kafka version of the `--kafka` runs, if any. */
+  readonly kafkaVersion?: string;
 }
 
 export function caseId(c: BenchCase): string {
@@ -92,7 +112,7 @@ const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
 const f1 = (n: number) => n.toFixed(1);
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-function errorsOf(r: RunResult): string {
+function errorsOf(r: RunResult | KafkaRun): string {
   const failed = r.client.errors + r.client.canceled;
   return failed === 0 ? "0" : `${f0(failed)} (${r.client.errorKinds ?? r.client.firstError})`;
 }
@@ -165,10 +185,15 @@ export function targetLines(report: BenchReport): string[] {
         ? ""
         : `; the broker acknowledging before fdatasync at that rate: p99 ` +
           `${ms(c.halfAckBeforeSync.client.p99Ms)} ms`;
+      const kafka = c.kafkaHalf === undefined || c.kafkaHalfFsync === undefined
+        ? ""
+        : `; Apache Kafka ${report.kafkaVersion ?? ""} at that rate: p99 ` +
+          `${kafkaP99(c.kafkaHalf, c.half)} with its default flushing, ` +
+          `${kafkaP99(c.kafkaHalfFsync, c.half)} with an fsync of every append`;
       lines.push(
         `- p99 at half load, ${caseId(c.case)}: **${ms(p99)} ms** at ` +
           `${f0(c.half.client.msgPerSec)} msg/s (target < 10 ms: ${p99 < 10 ? "met" : "missed"}` +
-          `${floor}${early})`,
+          `${floor}${early}${kafka})`,
       );
     }
   }
@@ -188,6 +213,42 @@ export function targetLines(report: BenchReport): string[] {
         `${one.case.partitions}part: ${f0(many.max.client.msgPerSec)} vs ` +
         `${f0(one.max.client.msgPerSec)} msg/s = **${ratio.toFixed(2)}** ` +
         `(target >= 1: ${ratio >= 1 ? "met" : "missed"})${runs}`,
+    );
+  }
+  return lines;
+}
+
+/** A Kafka run's p99, and its msg/s when it fell short of the rate asked for. */
+function kafkaP99(k: KafkaRun, asked: RunResult): string {
+  const short = k.client.msgPerSec < 0.95 * asked.client.msgPerSec
+    ? ` (it kept up only ${f0(k.client.msgPerSec)} msg/s)`
+    : "";
+  return `${ms(k.client.p99Ms)} ms${short}`;
+}
+
+/** Chronik and Apache Kafka at the same half loads, for the cases that ran both. */
+export function kafkaTable(report: BenchReport): string[] {
+  const rows = report.cases.filter((c) =>
+    c.half !== undefined && c.kafkaHalf !== undefined && c.kafkaHalfFsync !== undefined
+  );
+  if (rows.length === 0) return [];
+  const run = (r: RunResult | KafkaRun | undefined) =>
+    r === undefined
+      ? "- | -"
+      : `${f0(r.client.msgPerSec)} | ${ms(r.client.p50Ms)} / ${ms(r.client.p99Ms)} / ` +
+        `${ms(r.client.p999Ms)}, ${r.brokerCores.toFixed(2)}, ${errorsOf(r)}`;
+  const lines = [
+    `Apache Kafka ${report.kafkaVersion ?? ""} (single KRaft node, JVM options of its start ` +
+    "scripts) at the same half loads, same client and machine. Each cell: msg/s | p50 / p99 / " +
+    "p999 ms, broker cores, errors.",
+    "",
+    "| case | Chronik msg/s | Chronik | Chronik acknowledging before fdatasync msg/s | Chronik acknowledging before fdatasync | Kafka, default flushing msg/s | Kafka, default flushing | Kafka, fsync of every append msg/s | Kafka, fsync of every append |",
+    "|---|---:|---|---:|---|---:|---|---:|---|",
+  ];
+  for (const c of rows) {
+    lines.push(
+      `| ${c.case.producers} prod, ${c.case.partitions} part | ${run(c.half)} | ` +
+        `${run(c.halfAckBeforeSync)} | ${run(c.kafkaHalf)} | ${run(c.kafkaHalfFsync)} |`,
     );
   }
   return lines;
@@ -243,6 +304,8 @@ export function reportMarkdown(report: BenchReport): string {
     lines.push(...caseTable(cases), "");
   }
   lines.push("Targets (reported, not asserted):", "", ...targetLines(report), "");
+  const kafka = kafkaTable(report);
+  if (kafka.length > 0) lines.push(...kafka, "");
   for (const c of report.cases) {
     const p = profileLines(c);
     if (p.length > 0) lines.push(...p, "");

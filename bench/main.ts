@@ -28,7 +28,11 @@
  * - `--data-dir DIR`: where brokers keep data (default `bench/.cache/data`), removed afterwards;
  * - `--port-base P`: Kafka/admin ports P..P+19 (default 19500);
  * - `--all`: afterwards run the other benches (`codec_bench.ts`, `log_bench.ts`,
- *   `raft_bench.ts`) as subprocesses.
+ *   `raft_bench.ts`) as subprocesses;
+ * - `--kafka`: for the cases the p99 target names, also run Apache Kafka (a single KRaft node from
+ *   Maven Central's jars, fetched by `mvn` on first use) at the same half rate, once with its
+ *   default flushing and once with an fsync of every append: a reference from the same machine.
+ *   It takes Kafka and controller ports P+20..P+39.
  *
  * The JSON of the last run is written to `bench/.cache/produce-results.json`.
  *
@@ -44,7 +48,9 @@ import {
   syncLatency,
 } from "./_disk.ts";
 import { Broker } from "./_broker.ts";
-import { cpuTimes, machineShare } from "./_machine.ts";
+import { cpuTimes, machineShare, processCpuSeconds } from "./_machine.ts";
+import { KAFKA_JAR_VERSION, type RunningBroker, startBroker } from "../tests/interop/_broker.ts";
+import { apacheJars } from "../tests/interop/setup.ts";
 import { newestProfile, summarizeProfile } from "./_profile.ts";
 import {
   type BenchCase,
@@ -53,6 +59,7 @@ import {
   caseId,
   type CaseResult,
   clientCores,
+  type KafkaRun,
   profileLines,
   reportMarkdown,
   type RunResult,
@@ -69,6 +76,20 @@ const TOTAL_BUFFER_RECORDS = 40_000;
 const FLOOR_MAX_SECONDS = 5;
 /** The broker setting of the reference run that does not wait for the disk. */
 const ACK_BEFORE_SYNC = { CHRONIK_LOG_FLUSH_ACK_BEFORE_SYNC: "true" };
+/** What `kafka-server-start.sh` and `kafka-run-class.sh` give the broker's JVM by default. */
+const KAFKA_JVM = [
+  "-Xms1G",
+  "-Xmx1G",
+  "-server",
+  "-XX:+UseG1GC",
+  "-XX:MaxGCPauseMillis=20",
+  "-XX:InitiatingHeapOccupancyPercent=35",
+  "-XX:+ExplicitGCInvokesConcurrent",
+  "-XX:MaxInlineLevel=15",
+  "-Djava.awt.headless=true",
+];
+/** Kafka's flushing: its default (the page cache), or an fsync of every append. */
+type KafkaFlush = "default" | "fsync";
 
 interface Args {
   readonly seconds: number;
@@ -82,6 +103,7 @@ interface Args {
   readonly all: boolean;
   readonly quick: boolean;
   readonly repeat: number;
+  readonly kafka: boolean;
 }
 
 class UsageError extends Error {
@@ -100,6 +122,7 @@ function parseArgs(argv: readonly string[]): Args {
   let dataDir = `${BENCH}.cache/data`;
   let portBase = 19500;
   let repeat = 1;
+  let kafka = false;
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) throw new UsageError(`${argv[i]} needs a value`);
@@ -122,6 +145,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case "--profile":
         profile = true;
+        break;
+      case "--kafka":
+        kafka = true;
         break;
       case "--seconds":
         seconds = number(i++, 0.5, 120);
@@ -163,6 +189,7 @@ function parseArgs(argv: readonly string[]): Args {
     all,
     quick,
     repeat: Math.round(repeat),
+    kafka,
   };
 }
 
@@ -183,6 +210,7 @@ class Runner {
   #slot = 0;
   #runs = 0;
   current: Broker | undefined;
+  currentKafka: RunningBroker | undefined;
 
   constructor(readonly args: Args, readonly binary: string, readonly dataRoot: string) {}
 
@@ -206,20 +234,7 @@ class Runner {
     });
     this.current = broker;
     try {
-      const run: ClientRun = {
-        bootstrap: `127.0.0.1:${kafkaPort}`,
-        topic: `bench-${this.#runs}`,
-        partitions: c.partitions,
-        acks: c.acks,
-        recordBytes: c.recordBytes,
-        producers: c.producers,
-        seconds: this.args.seconds,
-        warmupSeconds: this.args.warmupSeconds,
-        ratePerSec,
-        lingerMs: this.args.lingerMs,
-        bufferBytesPerClient: Math.max(64 * 1024, Math.floor(TOTAL_BUFFER_BYTES / c.producers)),
-        bufferRecordsPerClient: Math.max(256, Math.floor(TOTAL_BUFFER_RECORDS / c.producers)),
-      };
+      const run = this.#clientRun(c, ratePerSec, `127.0.0.1:${kafkaPort}`);
       const cpu0 = await broker.cpuSeconds();
       const machine0 = await cpuTimes();
       const t0 = performance.now();
@@ -240,6 +255,59 @@ class Runner {
       await Deno.remove(dataDir, { recursive: true });
       await this.settle();
     }
+  }
+
+  /**
+   * The same client run against a fresh single-node Apache Kafka whose data dir is under the
+   * bench's; removed afterwards, and the disk left to go quiet.
+   */
+  async runKafka(c: BenchCase, ratePerSec: number, flush: KafkaFlush): Promise<KafkaRun> {
+    const min = this.args.portBase + 2 * PORT_SLOTS;
+    const kafka = await startBroker({
+      target: "apache",
+      portRange: { min, max: min + 2 * PORT_SLOTS - 1 },
+      dataRoot: this.dataRoot,
+      apacheJvm: KAFKA_JVM,
+      apacheProperties: flush === "fsync" ? ["log.flush.interval.messages=1"] : [],
+    });
+    this.currentKafka = kafka;
+    this.#runs++;
+    try {
+      const run = this.#clientRun(c, ratePerSec, kafka.bootstrap);
+      const cpu0 = await processCpuSeconds(kafka.pid());
+      const machine0 = await cpuTimes();
+      const t0 = performance.now();
+      const client = await runClient(this.binary, run);
+      const wallSec = (performance.now() - t0) / 1000;
+      const machine = machineShare(machine0, await cpuTimes(), wallSec);
+      const brokerCores = (await processCpuSeconds(kafka.pid()) - cpu0) / wallSec;
+      return { client, brokerCores, wallSec, machine };
+    } catch (error) {
+      throw new Error(
+        `Apache Kafka, ${caseId(c)}: ${error}\nbroker output:\n${kafka.outputTail()}`,
+      );
+    } finally {
+      this.currentKafka = undefined;
+      await kafka.stop();
+      await this.settle();
+    }
+  }
+
+  #clientRun(c: BenchCase, ratePerSec: number, bootstrap: string): ClientRun {
+    return {
+      bootstrap,
+      topic: `bench-${this.#runs}`,
+      partitions: c.partitions,
+      acks: c.acks,
+      recordBytes: c.recordBytes,
+      producers: c.producers,
+      seconds: this.args.seconds,
+      warmupSeconds: this.args.warmupSeconds,
+      ratePerSec,
+      lingerMs: this.args.lingerMs,
+      bufferBytesPerClient: Math.max(64 * 1024, Math.floor(TOTAL_BUFFER_BYTES / c.producers)),
+      bufferRecordsPerClient: Math.max(256, Math.floor(TOTAL_BUFFER_RECORDS / c.producers)),
+    };
   }
 
   /** Waits until the disk is quiet again after a removal (see `settleDisk`). */
@@ -266,6 +334,19 @@ function takesEarlyRun(c: BenchCase): boolean {
 function median(runs: readonly RunResult[]): RunResult {
   const sorted = [...runs].sort((a, b) => a.client.msgPerSec - b.client.msgPerSec);
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** One Kafka run in the same shape as {@link runLine}. */
+function kafkaLine(label: string, r: KafkaRun): string {
+  const c = r.client;
+  const failed = c.errors + c.canceled;
+  return `  ${label.padEnd(5)} ${Math.round(c.msgPerSec).toString().padStart(8)} msg/s ` +
+    `${c.mbPerSec.toFixed(1).padStart(7)} MB/s  p50 ${c.p50Ms.toFixed(2)} p99 ` +
+    `${c.p99Ms.toFixed(2)} p999 ${c.p999Ms.toFixed(2)} ms  broker ${r.brokerCores.toFixed(2)} ` +
+    `cores, client ${clientCores(r).toFixed(2)} cores, machine ` +
+    `${r.machine.busyCores.toFixed(2)} cores busy, ${(r.machine.stealShare * 100).toFixed(1)}% ` +
+    "stolen" + (failed > 0 ? `, ${failed} failed: ${c.errorKinds ?? c.firstError}` : "") +
+    (c.pacingBehindSec > 0 ? `, pacing fell ${c.pacingBehindSec.toFixed(2)} s behind` : "");
 }
 
 function runLine(label: string, r: RunResult): string {
@@ -352,12 +433,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   console.log("building the franz-go client (bench/go -> bench/.cache/producebench)");
   const binary = await buildClient();
+  if (args.kafka) await apacheJars();
   const dataRoot = `${args.dataDir}/bench-${Deno.pid}`;
   await Deno.mkdir(dataRoot, { recursive: true });
   const runner = new Runner(args, binary, dataRoot);
   const onInterrupt = () => {
-    runner.current?.stop("SIGKILL").finally(() => Deno.exit(130));
-    if (runner.current === undefined) Deno.exit(130);
+    const stopping = [runner.current?.stop("SIGKILL"), runner.currentKafka?.stop()];
+    Promise.allSettled(stopping).finally(() => Deno.exit(130));
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   const runsPerCase = args.repeat + 1 + (args.profile ? 1 : 0);
@@ -365,8 +447,9 @@ async function main(argv: readonly string[]): Promise<number> {
   // Each run: warm-up, window, start/stop about 3 s, and about 4 s for the disk to settle.
   const runSec = args.seconds + args.warmupSeconds + 7;
   const earlyRuns = cases.filter(takesEarlyRun).length;
+  // A Kafka run also formats storage and starts a JVM: about 10 s more.
   const estimateSec = cases.length * (runsPerCase * runSec + floorSec + 4) +
-    earlyRuns * (runSec + floorSec + 4) + 10;
+    earlyRuns * (runSec + floorSec + 4 + (args.kafka ? 2 * (runSec + 10) : 0)) + 10;
   console.log(
     `${cases.length} cases x ${runsPerCase} runs, ${args.seconds} s each: about ` +
       `${Math.ceil(estimateSec / 60)} min; data in ${dataRoot}`,
@@ -400,6 +483,8 @@ async function main(argv: readonly string[]): Promise<number> {
       let halfFloor: DiskFloor | undefined;
       let halfAckBeforeSync: RunResult | undefined;
       let halfFloorOverlap: DiskFloor | undefined;
+      let kafkaHalf: KafkaRun | undefined;
+      let kafkaHalfFsync: KafkaRun | undefined;
       if (max.client.msgPerSec > 0) {
         const halfRate = Math.max(1, Math.round(max.client.msgPerSec / 2));
         half = await runner.run(c, halfRate);
@@ -407,6 +492,12 @@ async function main(argv: readonly string[]): Promise<number> {
         if (takesEarlyRun(c)) {
           halfAckBeforeSync = await runner.run(c, halfRate, { env: ACK_BEFORE_SYNC });
           console.log(runLine("early", halfAckBeforeSync));
+          if (args.kafka) {
+            kafkaHalf = await runner.runKafka(c, halfRate, "default");
+            console.log(kafkaLine("kafka", kafkaHalf));
+            kafkaHalfFsync = await runner.runKafka(c, halfRate, "fsync");
+            console.log(kafkaLine("kafka fsync", kafkaHalfFsync));
+          }
         }
         if (half.client.mbPerSec > 0) {
           halfFloor = await syncFloorAtRate(dataRoot, half.client.mbPerSec * 1e6, floorSec);
@@ -441,6 +532,8 @@ async function main(argv: readonly string[]): Promise<number> {
         ...(halfFloor === undefined ? {} : { halfFloor }),
         ...(halfAckBeforeSync === undefined ? {} : { halfAckBeforeSync }),
         ...(halfFloorOverlap === undefined ? {} : { halfFloorOverlap }),
+        ...(kafkaHalf === undefined ? {} : { kafkaHalf }),
+        ...(kafkaHalfFsync === undefined ? {} : { kafkaHalfFsync }),
         ...(profile === undefined ? {} : { profile }),
       };
       for (const line of profileLines(result)) console.log(`  ${line}`);
@@ -460,6 +553,7 @@ async function main(argv: readonly string[]): Promise<number> {
       diskAfter,
       diskSyncLatency,
       cases: results,
+      ...(args.kafka ? { kafkaVersion: KAFKA_JAR_VERSION } : {}),
     };
     const markdown = reportMarkdown(report);
     console.log(`\n${markdown}`);

@@ -27,6 +27,8 @@ export interface RunningBroker {
   readonly dataDir: string;
   /** Last lines of the broker's own output, for failure messages. */
   outputTail(): string;
+  /** The process id of the broker running now (it changes on `restart`). */
+  pid(): number;
   /** SIGTERM, then SIGKILL after `stopGraceMs`; removes the data dir. Idempotent. */
   stop(): Promise<void>;
   /**
@@ -44,6 +46,14 @@ export interface StartOptions {
   stopGraceMs?: number;
   /** Inclusive port range to pick from (default this suite's 19200-19399). */
   portRange?: { min: number; max: number };
+  /** Which broker to start (default from `CHRONIK_INTEROP_TARGET`). */
+  target?: InteropTarget;
+  /** Where the broker's temp data dir goes (default the system's temp dir). */
+  dataRoot?: string;
+  /** Apache Kafka only: `key=value` lines after the defaults; a later line wins. */
+  apacheProperties?: readonly string[];
+  /** Apache Kafka only: JVM options in place of the default heap and collector flags. */
+  apacheJvm?: readonly string[];
 }
 
 /** The broker did not come up; the message says which target, why, and its last output. */
@@ -65,18 +75,21 @@ export function interopTarget(): InteropTarget {
 
 /** Starts the selected broker and waits until it serves Kafka requests. */
 export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
-  const target = interopTarget();
+  const target = options.target ?? interopTarget();
   const readyTimeoutMs = options.readyTimeoutMs ?? (target === "apache" ? 90_000 : 30_000);
   const stopGraceMs = options.stopGraceMs ?? 10_000;
   const range = options.portRange ?? { min: PORT_MIN, max: PORT_MAX };
-  const dataDir = await Deno.makeTempDir({ prefix: `chronik-interop-${target}-` });
+  const dataDir = await Deno.makeTempDir({
+    prefix: `chronik-interop-${target}-`,
+    ...(options.dataRoot === undefined ? {} : { dir: options.dataRoot }),
+  });
   try {
     const ports = await freePorts(target === "apache" ? 2 : 1, range.min, range.max);
     const port = ports[0]!;
     const tail = new OutputTail();
     let current = await launch(
       target === "apache"
-        ? await apacheCommand(port, ports[1]!, dataDir, true)
+        ? await apacheCommand(port, ports[1]!, dataDir, true, options)
         : chronikCommand(port, dataDir),
       tail,
     );
@@ -98,23 +111,24 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       port,
       dataDir,
       outputTail: () => tail.text(),
+      pid: () => current.child.pid,
       stop: () => {
         stopped ??= stopChild(current, stopGraceMs).then(() =>
           Deno.remove(dataDir, { recursive: true }).catch(() => {})
         );
         return stopped;
       },
-      restart: async (options = {}) => {
+      restart: async (how = {}) => {
         if (stopped) throw new Error("restart() after stop()");
         await stopChild(
           current,
-          options.crash ? 0 : stopGraceMs,
-          options.crash ? "SIGKILL" : "SIGTERM",
+          how.crash ? 0 : stopGraceMs,
+          how.crash ? "SIGKILL" : "SIGTERM",
         );
         tail.mark("--- restart ---");
         current = await launch(
           target === "apache"
-            ? await apacheCommand(port, ports[1]!, dataDir, false)
+            ? await apacheCommand(port, ports[1]!, dataDir, false, options)
             : chronikCommand(port, dataDir),
           tail,
         );
@@ -182,6 +196,7 @@ async function apacheCommand(
   controllerPort: number,
   dir: string,
   format: boolean,
+  options: StartOptions,
 ) {
   try {
     await Deno.stat(`${KAFKA_LIB_DIR}/kafka_2.13-${KAFKA_JAR_VERSION}.jar`);
@@ -211,14 +226,13 @@ async function apacheCommand(
     "group.initial.rebalance.delay.ms=0",
     "auto.create.topics.enable=false",
     "log.flush.interval.messages=9223372036854775807",
+    ...(options.apacheProperties ?? []),
   ].join("\n");
   const propsPath = `${dir}/server.properties`;
   await Deno.writeTextFile(propsPath, props + "\n");
   const classpath = `${KAFKA_LIB_DIR}/*`;
   const jvm = [
-    "-Xms256m",
-    "-Xmx512m",
-    "-XX:+UseG1GC",
+    ...(options.apacheJvm ?? ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC"]),
     `-Djava.io.tmpdir=${dir}`,
     `-Dkafka.logs.dir=${dir}/logs`,
   ];

@@ -188,6 +188,16 @@ async function npmClients(): Promise<void> {
   log(step, `cached as pinned in deno.lock (${Date.now() - started} ms)`);
 }
 
+/** The Apache Kafka broker's jars (`java/server/pom.xml`) into `.cache/kafka-lib`, once. */
+export async function apacheJars(): Promise<void> {
+  await mavenJars(
+    "apache kafka broker",
+    `${INTEROP_DIR}/java/server/pom.xml`,
+    KAFKA_LIB_DIR,
+    `kafka_2.13-${KAFKA_JAR_VERSION}.jar`,
+  );
+}
+
 export async function setup(options: { apache: boolean }): Promise<void> {
   await Deno.mkdir(CACHE_DIR, { recursive: true });
   await aptClients();
@@ -203,12 +213,7 @@ export async function setup(options: { apache: boolean }): Promise<void> {
   await franzPeer("franz-go group member", "./group", "group/main.go", FRANZ_GROUP_BIN);
   await npmClients();
   if (options.apache) {
-    await mavenJars(
-      "apache kafka broker",
-      `${INTEROP_DIR}/java/server/pom.xml`,
-      KAFKA_LIB_DIR,
-      `kafka_2.13-${KAFKA_JAR_VERSION}.jar`,
-    );
+    await apacheJars();
   } else {
     log("apache kafka broker", "skipped (only for CHRONIK_INTEROP_TARGET=apache or --apache)");
   }
