@@ -238,16 +238,16 @@ export function kafkaTable(report: BenchReport): string[] {
       : `${f0(r.client.msgPerSec)} | ${ms(r.client.p50Ms)} / ${ms(r.client.p99Ms)} / ` +
         `${ms(r.client.p999Ms)}, ${r.brokerCores.toFixed(2)}, ${errorsOf(r)}`;
   const lines = [
-    `Apache Kafka ${report.kafkaVersion ?? ""} (single KRaft node, JVM options of its start ` +
-    "scripts) at the same half loads, same client and machine. Each cell: msg/s | p50 / p99 / " +
-    "p999 ms, broker cores, errors.",
+    `Apache Kafka ${report.kafkaVersion ?? ""} (one KRaft node, the JVM options of its start ` +
+    "scripts) and Chronik at the same half loads, with the same client on the same machine. Per " +
+    "run: msg/s, then p50 / p99 / p999 ms, the broker's cores and failed records.",
     "",
-    "| case | Chronik msg/s | Chronik | Chronik acknowledging before fdatasync msg/s | Chronik acknowledging before fdatasync | Kafka, default flushing msg/s | Kafka, default flushing | Kafka, fsync of every append msg/s | Kafka, fsync of every append |",
+    "| producers, partitions | Chronik | | Chronik acknowledging before fdatasync | | Kafka, default flushing | | Kafka, fsync of every append | |",
     "|---|---:|---|---:|---|---:|---|---:|---|",
   ];
   for (const c of rows) {
     lines.push(
-      `| ${c.case.producers} prod, ${c.case.partitions} part | ${run(c.half)} | ` +
+      `| ${c.case.producers}, ${c.case.partitions} | ${run(c.half)} | ` +
         `${run(c.halfAckBeforeSync)} | ${run(c.kafkaHalf)} | ${run(c.kafkaHalfFsync)} |`,
     );
   }
