@@ -8,6 +8,9 @@
  * started once it answers an ApiVersions request on that port, which proves more than an accepted
  * TCP connection (a KRaft broker accepts before it serves).
  *
+ * The produce benchmark's `--kafka` runs start Apache Kafka through here too, naming the target,
+ * ports, data root, JVM options and extra properties in {@link StartOptions}.
+ *
  * @module
  */
 
