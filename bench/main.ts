@@ -336,28 +336,20 @@ function median(runs: readonly RunResult[]): RunResult {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-/** One Kafka run in the same shape as {@link runLine}. */
-function kafkaLine(label: string, r: KafkaRun): string {
+/** One run's figures on a line; Chronik's own probes (lag, requests, fsync) when it has them. */
+function runLine(label: string, r: RunResult | KafkaRun): string {
   const c = r.client;
   const failed = c.errors + c.canceled;
+  let probes = "";
+  if ("eventLoopLagMaxMs" in r) {
+    const b = brokerMeans(r);
+    probes = `, lag max ${r.eventLoopLagMaxMs.toFixed(0)} ms, ${b.reqPerSec.toFixed(0)} req/s at ` +
+      `${b.reqMs.toFixed(1)} ms, fsync ${b.fsyncMs.toFixed(2)} ms`;
+  }
   return `  ${label.padEnd(5)} ${Math.round(c.msgPerSec).toString().padStart(8)} msg/s ` +
     `${c.mbPerSec.toFixed(1).padStart(7)} MB/s  p50 ${c.p50Ms.toFixed(2)} p99 ` +
     `${c.p99Ms.toFixed(2)} p999 ${c.p999Ms.toFixed(2)} ms  broker ${r.brokerCores.toFixed(2)} ` +
-    `cores, client ${clientCores(r).toFixed(2)} cores, machine ` +
-    `${r.machine.busyCores.toFixed(2)} cores busy, ${(r.machine.stealShare * 100).toFixed(1)}% ` +
-    "stolen" + (failed > 0 ? `, ${failed} failed: ${c.errorKinds ?? c.firstError}` : "") +
-    (c.pacingBehindSec > 0 ? `, pacing fell ${c.pacingBehindSec.toFixed(2)} s behind` : "");
-}
-
-function runLine(label: string, r: RunResult): string {
-  const c = r.client;
-  const b = brokerMeans(r);
-  const failed = c.errors + c.canceled;
-  return `  ${label.padEnd(5)} ${Math.round(c.msgPerSec).toString().padStart(8)} msg/s ` +
-    `${c.mbPerSec.toFixed(1).padStart(7)} MB/s  p50 ${c.p50Ms.toFixed(2)} p99 ` +
-    `${c.p99Ms.toFixed(2)} p999 ${c.p999Ms.toFixed(2)} ms  broker ${r.brokerCores.toFixed(2)} ` +
-    `cores, lag max ${r.eventLoopLagMaxMs.toFixed(0)} ms, ${b.reqPerSec.toFixed(0)} req/s at ` +
-    `${b.reqMs.toFixed(1)} ms, fsync ${b.fsyncMs.toFixed(2)} ms, client ` +
+    `cores${probes}, client ` +
     `${clientCores(r).toFixed(2)} cores, machine ${r.machine.busyCores.toFixed(2)} cores busy, ` +
     `${(r.machine.stealShare * 100).toFixed(1)}% stolen` +
     (failed > 0 ? `, ${failed} failed: ${c.errorKinds ?? c.firstError}` : "") +
@@ -494,9 +486,9 @@ async function main(argv: readonly string[]): Promise<number> {
           console.log(runLine("early", halfAckBeforeSync));
           if (args.kafka) {
             kafkaHalf = await runner.runKafka(c, halfRate, "default");
-            console.log(kafkaLine("kafka", kafkaHalf));
+            console.log(runLine("kafka", kafkaHalf));
             kafkaHalfFsync = await runner.runKafka(c, halfRate, "fsync");
-            console.log(kafkaLine("kafka fsync", kafkaHalfFsync));
+            console.log(runLine("kafka fsync", kafkaHalfFsync));
           }
         }
         if (half.client.mbPerSec > 0) {
