@@ -26,7 +26,7 @@
  *   (profiles are kept in `bench/.cache/profiles/`);
  * - `--markdown PATH`: also write the report as Markdown;
  * - `--data-dir DIR`: where brokers keep data (default `bench/.cache/data`), removed afterwards;
- * - `--port-base P`: Kafka/admin ports P..P+19 (default 19500);
+ * - `--port-base P`: Chronik's Kafka and admin ports P..P+19 (default 19500);
  * - `--all`: afterwards run the other benches (`codec_bench.ts`, `log_bench.ts`,
  *   `raft_bench.ts`) as subprocesses;
  * - `--kafka`: for the cases the p99 target names, also run Apache Kafka (a single KRaft node from
