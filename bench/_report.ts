@@ -65,8 +65,13 @@ export interface CaseResult {
   readonly max: RunResult;
   /** msg/s of every max-load run, in the order run (one per `--repeat` round). */
   readonly maxRuns: readonly number[];
-  /** Rate-limited to half of `max`'s msg/s; absent when the max run acked nothing. */
+  /**
+   * Rate-limited to half of `max`'s msg/s; absent when the max run acked nothing. For the cases
+   * the p99 target names under `--repeat`, the run with the median p99 of `halfRuns`.
+   */
   readonly half?: RunResult;
+  /** p99 ms of every half-load run, in the order run, when there was more than one. */
+  readonly halfRuns?: readonly number[];
   /** The disk alone, group-committing the half run's bytes/s: the latency floor at that load. */
   readonly halfFloor?: DiskFloor;
   /**
@@ -190,10 +195,13 @@ export function targetLines(report: BenchReport): string[] {
         : `; Apache Kafka ${report.kafkaVersion ?? ""} at that rate: p99 ` +
           `${kafkaP99(c.kafkaHalf, c.half)} with its default flushing, ` +
           `${kafkaP99(c.kafkaHalfFsync, c.half)} with an fsync of every append`;
+      const runs = c.halfRuns === undefined
+        ? ""
+        : ` (median of ${c.halfRuns.length}; runs ${c.halfRuns.map(ms).join(", ")} ms)`;
       lines.push(
         `- p99 at half load, ${caseId(c.case)}: **${ms(p99)} ms** at ` +
           `${f0(c.half.client.msgPerSec)} msg/s (target < 10 ms: ${p99 < 10 ? "met" : "missed"}` +
-          `${floor}${early}${kafka})`,
+          `${floor}${early}${kafka})${runs}`,
       );
     }
   }
@@ -281,7 +289,8 @@ export function reportMarkdown(report: BenchReport): string {
     `cores shared by broker and client` +
     (report.repeat > 1
       ? `; each case's max load is the median of ${report.repeat} runs taken in rounds over ` +
-        `all cases, so a slow minute of the disk does not land on one case only.`
+        `all cases, so a slow minute of the disk does not land on one case only, and so is the ` +
+        `half-load p99 of the cases the p99 target names.`
       : "."),
     "",
     `Disk synced sequential write (1 MiB blocks, fdatasync each, data dir's filesystem): ` +

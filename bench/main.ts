@@ -19,7 +19,8 @@
  *   has an in-flight slot, so batches grow only under load);
  * - `--repeat N`: run every case's max load N times, in rounds over all cases, and keep the
  *   median (default 1); the disk's speed drifts by the minute, and rounds spread that drift
- *   over every case instead of landing on one;
+ *   over every case instead of landing on one. The half loads of the cases the p99 target names
+ *   run N times too, in rounds after the max loads, and the run with the median p99 counts;
  * - `--only a,b`: run only cases whose id contains one of the parts, e.g.
  *   `--only "acks=all 1024B"`;
  * - `--profile`: run the max-load broker under `--cpu-prof` and print where its time went
@@ -330,9 +331,9 @@ function takesEarlyRun(c: BenchCase): boolean {
   return c.acks === "all" && c.recordBytes === 1024;
 }
 
-/** The run with the median msg/s (the lower middle of an even count). */
-function median(runs: readonly RunResult[]): RunResult {
-  const sorted = [...runs].sort((a, b) => a.client.msgPerSec - b.client.msgPerSec);
+/** The run with the median `key` (the lower middle of an even count). */
+function medianBy(runs: readonly RunResult[], key: (r: RunResult) => number): RunResult {
+  const sorted = [...runs].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
@@ -441,7 +442,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const earlyRuns = cases.filter(takesEarlyRun).length;
   // A Kafka run also formats storage and starts a JVM: about 10 s more.
   const estimateSec = cases.length * (runsPerCase * runSec + floorSec + 4) +
-    earlyRuns * (runSec + floorSec + 4 + (args.kafka ? 2 * (runSec + 10) : 0)) + 10;
+    earlyRuns * (args.repeat * runSec + floorSec + 4 + (args.kafka ? 2 * (runSec + 10) : 0)) +
+    10;
   console.log(
     `${cases.length} cases x ${runsPerCase} runs, ${args.seconds} s each: about ` +
       `${Math.ceil(estimateSec / 60)} min; data in ${dataRoot}`,
@@ -466,11 +468,27 @@ async function main(argv: readonly string[]): Promise<number> {
         maxRuns[i]!.push(run);
       }
     }
+    const maxes = maxRuns.map((runs) => medianBy(runs, (r) => r.client.msgPerSec));
+    const halfRate = (i: number) => Math.max(1, Math.round(maxes[i]!.client.msgPerSec / 2));
+    // The p99 target's half loads, in rounds like the max loads: one run's p99 moves with the
+    // disk's minute (1/1: 5.47-16.5 ms in four recorded runs of the same code).
+    const targetHalfRuns = cases.map((): RunResult[] => []);
+    for (let round = 1; round <= args.repeat; round++) {
+      for (const [i, c] of cases.entries()) {
+        if (!takesEarlyRun(c) || maxes[i]!.client.msgPerSec === 0) continue;
+        const label = args.repeat > 1 ? `half ${round}/${args.repeat}` : "half";
+        console.log(caseId(c));
+        const run = await runner.run(c, halfRate(i));
+        console.log(runLine(label, run));
+        targetHalfRuns[i]!.push(run);
+      }
+    }
     const results: CaseResult[] = [];
     for (const [i, c] of cases.entries()) {
       const runs = maxRuns[i]!;
-      const max = median(runs);
+      const max = maxes[i]!;
       console.log(`${caseId(c)}: max-load median ${Math.round(max.client.msgPerSec)} msg/s`);
+      const halfRuns = targetHalfRuns[i]!;
       let half: RunResult | undefined;
       let halfFloor: DiskFloor | undefined;
       let halfAckBeforeSync: RunResult | undefined;
@@ -478,16 +496,23 @@ async function main(argv: readonly string[]): Promise<number> {
       let kafkaHalf: KafkaRun | undefined;
       let kafkaHalfFsync: KafkaRun | undefined;
       if (max.client.msgPerSec > 0) {
-        const halfRate = Math.max(1, Math.round(max.client.msgPerSec / 2));
-        half = await runner.run(c, halfRate);
-        console.log(runLine("half", half));
+        const rate = halfRate(i);
+        if (halfRuns.length > 0) {
+          half = medianBy(halfRuns, (r) => r.client.p99Ms);
+          if (halfRuns.length > 1) {
+            console.log(`  half-load median p99 ${half.client.p99Ms.toFixed(2)} ms`);
+          }
+        } else {
+          half = await runner.run(c, rate);
+          console.log(runLine("half", half));
+        }
         if (takesEarlyRun(c)) {
-          halfAckBeforeSync = await runner.run(c, halfRate, { env: ACK_BEFORE_SYNC });
+          halfAckBeforeSync = await runner.run(c, rate, { env: ACK_BEFORE_SYNC });
           console.log(runLine("early", halfAckBeforeSync));
           if (args.kafka) {
-            kafkaHalf = await runner.runKafka(c, halfRate, "default");
+            kafkaHalf = await runner.runKafka(c, rate, "default");
             console.log(runLine("kafka", kafkaHalf));
-            kafkaHalfFsync = await runner.runKafka(c, halfRate, "fsync");
+            kafkaHalfFsync = await runner.runKafka(c, rate, "fsync");
             console.log(runLine("kafka fsync", kafkaHalfFsync));
           }
         }
@@ -521,6 +546,7 @@ async function main(argv: readonly string[]): Promise<number> {
         max,
         maxRuns: runs.map((r) => r.client.msgPerSec),
         ...(half === undefined ? {} : { half }),
+        ...(halfRuns.length > 1 ? { halfRuns: halfRuns.map((r) => r.client.p99Ms) } : {}),
         ...(halfFloor === undefined ? {} : { halfFloor }),
         ...(halfAckBeforeSync === undefined ? {} : { halfAckBeforeSync }),
         ...(halfFloorOverlap === undefined ? {} : { halfFloorOverlap }),
