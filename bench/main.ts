@@ -470,8 +470,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const maxes = maxRuns.map((runs) => medianBy(runs, (r) => r.client.msgPerSec));
     const halfRate = (i: number) => Math.max(1, Math.round(maxes[i]!.client.msgPerSec / 2));
-    // The p99 target's half loads, in rounds like the max loads: one run's p99 moves with the
-    // disk's minute (1/1: 5.47-16.5 ms in four recorded runs of the same code).
+    // The p99 target's half loads, in rounds like the max loads: one run's p99 moves from run to
+    // run (1/1: 5.47-16.5 ms over the four recorded runs of sessions 8-9).
     const targetHalfRuns = cases.map((): RunResult[] => []);
     for (let round = 1; round <= args.repeat; round++) {
       for (const [i, c] of cases.entries()) {
