@@ -20,6 +20,8 @@ export interface ClientRun {
   readonly ratePerSec: number;
   /** franz-go ProducerLinger; 0 sends as soon as an in-flight slot is free. */
   readonly lingerMs: number;
+  /** GOMAXPROCS for the client process; undefined leaves Go's default (one per CPU). */
+  readonly goMaxProcs?: number;
   /** Buffered value bytes and records per client (franz-go MaxBufferedBytes/Records). */
   readonly bufferBytesPerClient: number;
   readonly bufferRecordsPerClient: number;
@@ -102,6 +104,7 @@ export async function runClient(binary: string, run: ClientRun): Promise<ClientR
       `-buffer-records=${run.bufferRecordsPerClient}`,
       `-drain-timeout=${drainSeconds}s`,
     ],
+    ...(run.goMaxProcs === undefined ? {} : { env: { GOMAXPROCS: String(run.goMaxProcs) } }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -100,6 +100,8 @@ export interface BenchReport {
   /** Max-load runs per case, taken in rounds over all cases; the median counts. */
   readonly repeat: number;
   readonly lingerMs: number;
+  /** GOMAXPROCS the Go client ran with, when the run set it. */
+  readonly clientProcs?: number;
   readonly cores: number;
   readonly diskBefore: DiskRate;
   readonly diskAfter: DiskRate;
@@ -285,7 +287,9 @@ export function reportMarkdown(report: BenchReport): string {
   const disk = diskMbPerSec(report);
   const lines = [
     `Run ${report.startedAt}: \`${report.command}\`, ${report.secondsPerCase} s per run after ` +
-    `${report.warmupSeconds} s warm-up, client linger ${report.lingerMs} ms, ${report.cores} ` +
+    `${report.warmupSeconds} s warm-up, client linger ${report.lingerMs} ms, ` +
+    (report.clientProcs === undefined ? "" : `client GOMAXPROCS ${report.clientProcs}, `) +
+    `${report.cores} ` +
     `cores shared by broker and client` +
     (report.repeat > 1
       ? `; each case's max load is the median of ${report.repeat} runs taken in rounds over ` +

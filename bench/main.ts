@@ -17,6 +17,9 @@
  * - `--seconds N`, `--warmup N`: override the run and warm-up lengths;
  * - `--linger-ms N`: the clients' linger (default 0: a batch leaves as soon as the connection
  *   has an in-flight slot, so batches grow only under load);
+ * - `--client-procs N`: run the Go client with `GOMAXPROCS=N` (default: Go's own, one per CPU).
+ *   The client shares the machine with the broker, and the Go runtime's own threads then compete
+ *   with the broker's; fewer also change how the client batches (docs/benchmarks.md, session 11);
  * - `--repeat N`: run every case's max load N times, in rounds over all cases, and keep the
  *   median (default 1); the disk's speed drifts by the minute, and rounds spread that drift
  *   over every case instead of landing on one. The half loads of the cases the p99 target names
@@ -96,6 +99,8 @@ interface Args {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly lingerMs: number;
+  /** GOMAXPROCS of the Go client; undefined leaves Go's default. */
+  readonly clientProcs: number | undefined;
   readonly only: readonly string[];
   readonly profile: boolean;
   readonly markdown: string | undefined;
@@ -118,6 +123,7 @@ function parseArgs(argv: readonly string[]): Args {
   let seconds: number | undefined;
   let warmupSeconds: number | undefined;
   let lingerMs = 0;
+  let clientProcs: number | undefined;
   let only: string[] = [];
   let markdown: string | undefined;
   let dataDir = `${BENCH}.cache/data`;
@@ -159,6 +165,9 @@ function parseArgs(argv: readonly string[]): Args {
       case "--linger-ms":
         lingerMs = number(i++, 0, 1000);
         break;
+      case "--client-procs":
+        clientProcs = Math.round(number(i++, 1, 256));
+        break;
       case "--only":
         only = value(i++).split(",").map((s) => s.trim()).filter((s) => s !== "");
         break;
@@ -182,6 +191,7 @@ function parseArgs(argv: readonly string[]): Args {
     seconds: seconds ?? (quick ? 3 : 10),
     warmupSeconds: warmupSeconds ?? 1,
     lingerMs,
+    clientProcs,
     only,
     profile,
     markdown,
@@ -306,6 +316,7 @@ class Runner {
       warmupSeconds: this.args.warmupSeconds,
       ratePerSec,
       lingerMs: this.args.lingerMs,
+      ...(this.args.clientProcs === undefined ? {} : { goMaxProcs: this.args.clientProcs }),
       bufferBytesPerClient: Math.max(64 * 1024, Math.floor(TOTAL_BUFFER_BYTES / c.producers)),
       bufferRecordsPerClient: Math.max(256, Math.floor(TOTAL_BUFFER_RECORDS / c.producers)),
     };
@@ -566,6 +577,7 @@ async function main(argv: readonly string[]): Promise<number> {
       warmupSeconds: args.warmupSeconds,
       repeat: args.repeat,
       lingerMs: args.lingerMs,
+      ...(args.clientProcs === undefined ? {} : { clientProcs: args.clientProcs }),
       cores: navigator.hardwareConcurrency,
       diskBefore,
       diskAfter,
