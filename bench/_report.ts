@@ -289,8 +289,7 @@ export function reportMarkdown(report: BenchReport): string {
     `Run ${report.startedAt}: \`${report.command}\`, ${report.secondsPerCase} s per run after ` +
     `${report.warmupSeconds} s warm-up, client linger ${report.lingerMs} ms, ` +
     (report.clientProcs === undefined ? "" : `client GOMAXPROCS ${report.clientProcs}, `) +
-    `${report.cores} ` +
-    `cores shared by broker and client` +
+    `${report.cores} cores shared by broker and client` +
     (report.repeat > 1
       ? `; each case's max load is the median of ${report.repeat} runs taken in rounds over ` +
         `all cases, so a slow minute of the disk does not land on one case only, and so is the ` +
