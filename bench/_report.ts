@@ -15,11 +15,19 @@ export interface BenchCase {
   readonly partitions: number;
 }
 
-/** One client run plus what the broker's process and probes said meanwhile. */
-export interface RunResult {
+/** One client run, and what the broker's process and the machine did meanwhile. */
+export interface Measured {
   readonly client: ClientResult;
   /** Broker CPU seconds over wall seconds of the run: 1.0 = one core busy throughout. */
   readonly brokerCores: number;
+  /** Seconds the client process ran (setup, warm-up, window, drain). */
+  readonly wallSec: number;
+  /** Both cores over the same seconds: how busy, and how much the hypervisor took. */
+  readonly machine: MachineShare;
+}
+
+/** A run against Chronik, with what its own probes said. */
+export interface RunResult extends Measured {
   readonly eventLoopLagMaxMs: number;
   readonly lagProbesOver10Ms: number;
   readonly lagProbes: number;
@@ -28,25 +36,16 @@ export interface RunResult {
   readonly produceLatencySumSec: number;
   readonly fsyncs: number;
   readonly fsyncSumSec: number;
-  /** Seconds the client process ran (setup, warm-up, window, drain). */
-  readonly wallSec: number;
-  /** Both cores over the same seconds: how busy, and how much the hypervisor took. */
-  readonly machine: MachineShare;
 }
 
 /**
- * One client run against Apache Kafka (`--kafka`): the same client and load on the same machine,
- * for reference. Kafka's own probes are not read; its CPU comes from `/proc`.
+ * A run against Apache Kafka (`--kafka`): the same client and load on the same machine, for
+ * reference. Kafka's own probes are not read; its CPU comes from `/proc`.
  */
-export interface KafkaRun {
-  readonly client: ClientResult;
-  readonly brokerCores: number;
-  readonly wallSec: number;
-  readonly machine: MachineShare;
-}
+export type KafkaRun = Measured;
 
 /** CPU seconds of the client process per wall second of its run. */
-export function clientCores(r: RunResult | KafkaRun): number {
+export function clientCores(r: Measured): number {
   return r.client.clientCpuSec / r.wallSec;
 }
 
@@ -119,7 +118,7 @@ const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
 const f1 = (n: number) => n.toFixed(1);
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-function errorsOf(r: RunResult | KafkaRun): string {
+function errorsOf(r: Measured): string {
   const failed = r.client.errors + r.client.canceled;
   return failed === 0 ? "0" : `${f0(failed)} (${r.client.errorKinds ?? r.client.firstError})`;
 }
@@ -242,7 +241,7 @@ export function kafkaTable(report: BenchReport): string[] {
     c.half !== undefined && c.kafkaHalf !== undefined && c.kafkaHalfFsync !== undefined
   );
   if (rows.length === 0) return [];
-  const run = (r: RunResult | KafkaRun | undefined) =>
+  const run = (r: Measured | undefined) =>
     r === undefined
       ? "- | -"
       : `${f0(r.client.msgPerSec)} | ${ms(r.client.p50Ms)} / ${ms(r.client.p99Ms)} / ` +

@@ -64,6 +64,7 @@ import {
   type CaseResult,
   clientCores,
   type KafkaRun,
+  type Measured,
   profileLines,
   reportMarkdown,
   type RunResult,
@@ -246,15 +247,8 @@ class Runner {
     this.current = broker;
     try {
       const run = this.#clientRun(c, ratePerSec, `127.0.0.1:${kafkaPort}`);
-      const cpu0 = await broker.cpuSeconds();
-      const machine0 = await cpuTimes();
-      const t0 = performance.now();
-      const client = await runClient(this.binary, run);
-      const wallSec = (performance.now() - t0) / 1000;
-      const machine = machineShare(machine0, await cpuTimes(), wallSec);
-      const brokerCores = (await broker.cpuSeconds() - cpu0) / wallSec;
-      const health = await broker.health();
-      return { client, brokerCores, wallSec, machine, ...health };
+      const measured = await this.#measure(run, () => broker.cpuSeconds());
+      return { ...measured, ...await broker.health() };
     } catch (error) {
       throw new Error(`${caseId(c)}: ${error}\nbroker output:\n${broker.outputTail()}`);
     } finally {
@@ -285,14 +279,7 @@ class Runner {
     this.#runs++;
     try {
       const run = this.#clientRun(c, ratePerSec, kafka.bootstrap);
-      const cpu0 = await processCpuSeconds(kafka.pid());
-      const machine0 = await cpuTimes();
-      const t0 = performance.now();
-      const client = await runClient(this.binary, run);
-      const wallSec = (performance.now() - t0) / 1000;
-      const machine = machineShare(machine0, await cpuTimes(), wallSec);
-      const brokerCores = (await processCpuSeconds(kafka.pid()) - cpu0) / wallSec;
-      return { client, brokerCores, wallSec, machine };
+      return await this.#measure(run, () => processCpuSeconds(kafka.pid()));
     } catch (error) {
       throw new Error(
         `Apache Kafka, ${caseId(c)}: ${error}\nbroker output:\n${kafka.outputTail()}`,
@@ -302,6 +289,18 @@ class Runner {
       await kafka.stop();
       await this.settle();
     }
+  }
+
+  /** Runs the client once; the broker's CPU (`brokerCpuSeconds`) and the machine's around it. */
+  async #measure(run: ClientRun, brokerCpuSeconds: () => Promise<number>): Promise<Measured> {
+    const cpu0 = await brokerCpuSeconds();
+    const machine0 = await cpuTimes();
+    const t0 = performance.now();
+    const client = await runClient(this.binary, run);
+    const wallSec = (performance.now() - t0) / 1000;
+    const machine = machineShare(machine0, await cpuTimes(), wallSec);
+    const brokerCores = (await brokerCpuSeconds() - cpu0) / wallSec;
+    return { client, brokerCores, wallSec, machine };
   }
 
   #clientRun(c: BenchCase, ratePerSec: number, bootstrap: string): ClientRun {
