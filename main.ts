@@ -67,6 +67,7 @@ export async function main(args: readonly string[]): Promise<number> {
       limits: config.server,
       handler: node.handler,
       probe: metrics.server,
+      readBufferBytes: config.server.readBufferBytes,
       requestBufferPoolBytes: config.server.requestBufferPoolBytes,
     });
     server = kafka;

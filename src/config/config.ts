@@ -22,6 +22,8 @@ export interface ServerConfig {
   readonly maxQueuedRequestsPerConnection: number;
   readonly idleTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Read buffer of each connection; larger frames are read straight into their own buffer. */
+  readonly readBufferBytes: number;
   /** Bound on the idle buffers kept for produce request frames (0: a fresh array per frame). */
   readonly requestBufferPoolBytes: number;
   /** Bound on the idle buffers kept for responses and fetched batches (0: fresh arrays). */

@@ -186,6 +186,16 @@ export const SETTINGS: readonly Setting[] = [
       "reading that socket.",
   },
   {
+    key: "server.read.buffer.bytes",
+    field: "server.readBufferBytes",
+    type: "int",
+    default: 8 * 1024,
+    min: 16,
+    max: 16 * MIB,
+    doc: "Read buffer of each connection: pipelined requests smaller than it are read several at " +
+      "a time; a frame at least its size is read straight into a buffer of its own.",
+  },
+  {
     key: "server.request.buffer.pool.bytes",
     field: "server.requestBufferPoolBytes",
     type: "int",
