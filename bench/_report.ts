@@ -15,6 +15,14 @@ export interface BenchCase {
   readonly partitions: number;
 }
 
+/**
+ * The acks=all 1 KiB cases: the ingest target takes the best of them, and the p99 target names
+ * each of them.
+ */
+export function isTargetCase(c: BenchCase): boolean {
+  return c.acks === "all" && c.recordBytes === 1024;
+}
+
 /** One client run, and what the broker's process and the machine did meanwhile. */
 export interface Measured {
   readonly client: ClientResult;
@@ -169,7 +177,7 @@ function caseTable(cases: readonly CaseResult[]): string[] {
 export function targetLines(report: BenchReport): string[] {
   const disk = diskMbPerSec(report);
   const lines: string[] = [];
-  const allKib = report.cases.filter((c) => c.case.acks === "all" && c.case.recordBytes === 1024);
+  const allKib = report.cases.filter((c) => isTargetCase(c.case));
   if (allKib.length > 0) {
     const best = allKib.reduce((a, b) => (b.max.client.mbPerSec > a.max.client.mbPerSec ? b : a));
     const ratio = best.max.client.mbPerSec / disk;

@@ -63,6 +63,7 @@ import {
   caseId,
   type CaseResult,
   clientCores,
+  isTargetCase,
   type KafkaRun,
   type Measured,
   profileLines,
@@ -333,14 +334,6 @@ class Runner {
   }
 }
 
-/**
- * The cases the p99 target names get two more references at the half rate: a run acknowledging
- * before fdatasync, and the disk alone with writes overlapping syncs.
- */
-function takesEarlyRun(c: BenchCase): boolean {
-  return c.acks === "all" && c.recordBytes === 1024;
-}
-
 /** The run with the median `key` (the lower middle of an even count). */
 function medianBy(runs: readonly RunResult[], key: (r: RunResult) => number): RunResult {
   const sorted = [...runs].sort((a, b) => key(a) - key(b));
@@ -449,10 +442,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const floorSec = Math.min(args.seconds, FLOOR_MAX_SECONDS);
   // Each run: warm-up, window, start/stop about 3 s, and about 4 s for the disk to settle.
   const runSec = args.seconds + args.warmupSeconds + 7;
-  const earlyRuns = cases.filter(takesEarlyRun).length;
+  const targetCases = cases.filter(isTargetCase).length;
   // A Kafka run also formats storage and starts a JVM: about 10 s more.
   const estimateSec = cases.length * (runsPerCase * runSec + floorSec + 4) +
-    earlyRuns * (args.repeat * runSec + floorSec + 4 + (args.kafka ? 2 * (runSec + 10) : 0)) +
+    targetCases * (args.repeat * runSec + floorSec + 4 + (args.kafka ? 2 * (runSec + 10) : 0)) +
     10;
   console.log(
     `${cases.length} cases x ${runsPerCase} runs, ${args.seconds} s each: about ` +
@@ -485,7 +478,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const targetHalfRuns = cases.map((): RunResult[] => []);
     for (let round = 1; round <= args.repeat; round++) {
       for (const [i, c] of cases.entries()) {
-        if (!takesEarlyRun(c) || maxes[i]!.client.msgPerSec === 0) continue;
+        if (!isTargetCase(c) || maxes[i]!.client.msgPerSec === 0) continue;
         const label = args.repeat > 1 ? `half ${round}/${args.repeat}` : "half";
         console.log(caseId(c));
         const run = await runner.run(c, halfRate(i));
@@ -516,7 +509,9 @@ async function main(argv: readonly string[]): Promise<number> {
           half = await runner.run(c, rate);
           console.log(runLine("half", half));
         }
-        if (takesEarlyRun(c)) {
+        // The target cases get two references at the half rate: a run acknowledging before
+        // fdatasync (here), and the disk alone with writes overlapping syncs (below).
+        if (isTargetCase(c)) {
           halfAckBeforeSync = await runner.run(c, rate, { env: ACK_BEFORE_SYNC });
           console.log(runLine("early", halfAckBeforeSync));
           if (args.kafka) {
@@ -534,7 +529,7 @@ async function main(argv: readonly string[]): Promise<number> {
               `p50 ${halfFloor.p50Ms.toFixed(2)} p99 ${halfFloor.p99Ms.toFixed(2)} p999 ` +
               `${halfFloor.p999Ms.toFixed(2)} ms`,
           );
-          if (takesEarlyRun(c)) {
+          if (isTargetCase(c)) {
             halfFloorOverlap = await syncFloorAtRate(
               dataRoot,
               half.client.mbPerSec * 1e6,
