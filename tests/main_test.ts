@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { nativeCrc32cScope } from "../src/kafka/records/crc32c_native.ts";
 import { correlationOf, readResponse, requestFrame, writeAll } from "./kafka/server/_helpers.ts";
+import { fetchRequestBody, freePort, TestClient } from "./_support/kafka_client.ts";
+import { ApiKey } from "../src/kafka/protocol/apis.ts";
+import { SIGNAL_ECHO_MS } from "../main.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -93,6 +96,75 @@ Deno.test("main: starts, serves admin and Kafka, stops on SIGTERM with exit 0", 
     await drainStdout;
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+/**
+ * Starts a broker, holds its shutdown open with a long-polling Fetch, and sends SIGINT twice,
+ * `gapMs` apart. Returns the exit code, the logs and whether the Fetch was answered.
+ */
+async function stopTwice(gapMs: number) {
+  const dataDir = await Deno.makeTempDir({ prefix: "chronik_main_" });
+  const port = freePort();
+  const child = spawn([
+    "--kafka-port",
+    String(port),
+    "--data-dir",
+    dataDir,
+    "--log-format",
+    "json",
+  ]);
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const drainStdout = (async () => {
+    while (!(await stdout.read()).done) { /* discard */ }
+  })();
+  try {
+    const { rest } = await waitForLine(
+      child.stderr,
+      (r) => String(r.message).includes("listening"),
+    );
+    const client = await TestClient.connect(port);
+    try {
+      assert.equal(await client.createTopic("echo"), 0);
+      assert.equal((await client.produce("echo", 0, ["one"])).errorCode, 0);
+      // Nothing past offset 1: the broker holds this for 3 s, and its shutdown waits for it.
+      const held = client.request(
+        ApiKey.Fetch,
+        12,
+        fetchRequestBody("echo", 0, 1, { maxWaitMs: 3_000, minBytes: 1 }),
+      ).then(() => "answered", (e: Error) => `failed: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, gapMs));
+      child.kill("SIGINT");
+      const status = await child.status;
+      return { code: status.code, logs: await rest, fetch: await held };
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await drainStdout;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+Deno.test("main: a stop signal repeated at once is one request (Ctrl-C under npx)", async () => {
+  // Under `npx … task start` the terminal signals the whole process group and a parent forwards
+  // its own copy, so the broker sees SIGINT twice within a millisecond; that must not cut the
+  // shutdown short.
+  const { code, logs, fetch } = await stopTwice(50);
+  assert.equal(code, 0, logs);
+  assert.equal(fetch, "answered");
+  assert.match(logs, /SIGINT\W+ again within \d+ ms of the first: still stopping/);
+  assert.match(logs, /"message":"stopped"/);
+  assert.doesNotMatch(logs, /exiting without finishing/);
+});
+
+Deno.test("main: a stop signal repeated later exits 1 at once", async () => {
+  const { code, logs, fetch } = await stopTwice(SIGNAL_ECHO_MS + 300);
+  assert.equal(code, 1, logs);
+  assert.match(fetch, /^failed/);
+  assert.match(logs, /SIGINT\W+ again: exiting without finishing/);
+  assert.doesNotMatch(logs, /"message":"stopped"/);
 });
 
 Deno.test("main: `deno task start` forwards flags and checksums natively", async () => {
