@@ -2,8 +2,8 @@
  * The broker node behind the Kafka server: `main.ts` calls {@link startNode} and hands
  * `node.handler` to the TCP server.
  *
- * Start-up order: check the data directory belongs to this node id (a node never silently takes
- * another's identity), open the metadata log, register this broker, open the partitions the
+ * Start-up order: lock the data directory (one process per directory, like Kafka's `.lock`), check
+ * it belongs to this node id (a node never silently takes another's identity), open the metadata log, register this broker, open the partitions the
  * tables assign here, then build the API handlers. `close()` reverses it.
  *
  * @module
@@ -44,13 +44,39 @@ export class NodeIdentityError extends Error {
   override readonly name = "NodeIdentityError";
 }
 
+/** Another process, or another node in this one, has the data directory open. */
+export class DataDirInUseError extends Error {
+  override readonly name = "DataDirInUseError";
+}
+
 const IDENTITY_FILE = "meta.properties.json";
+const LOCK_FILE = ".lock";
 const RETENTION_CHECK_INTERVAL_MS = 300_000;
 
 /** Starts the broker for `config`. */
 export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
-  const log = logger("node");
   await Deno.mkdir(config.dataDir, { recursive: true });
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    const node = await startLocked(config, deps);
+    return {
+      ...node,
+      close: async () => {
+        try {
+          await node.close();
+        } finally {
+          lock.close();
+        }
+      },
+    };
+  } catch (e) {
+    lock.close();
+    throw e;
+  }
+}
+
+async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
+  const log = logger("node");
   const clusterId = await claimDataDir(config.dataDir, config.nodeId);
   const { store: meta, replayed, truncatedBytes } = await LocalMetaStore.open(
     `${config.dataDir}/__meta`,
@@ -151,6 +177,30 @@ function staticBrokerConfigs(config: Config): Record<string, string> {
     out[setting.key] = String(value);
   }
   return out;
+}
+
+/**
+ * Takes an exclusive advisory lock on the data directory's lock file, held while the returned file
+ * stays open (the kernel drops it if the process dies). Two brokers on one directory would append
+ * to the same segments; the second is refused instead.
+ */
+async function lockDataDir(dataDir: string): Promise<Deno.FsFile> {
+  const path = `${dataDir}/${LOCK_FILE}`;
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  let locked: boolean;
+  try {
+    locked = await file.tryLock(true);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  if (!locked) {
+    file.close();
+    throw new DataDirInUseError(
+      `data dir ${dataDir} is in use by another Chronik process (${path} is locked)`,
+    );
+  }
+  return file;
 }
 
 /**

@@ -48,28 +48,45 @@ async function waitForLine(
   }
 }
 
+/** SIGKILLs `child` unless it has exited (a failed assertion must not leave a broker running). */
+function killIfRunning(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already exited */ }
+}
+
+/**
+ * Spawns the broker with JSON logs, discards its stdout, and waits for the "listening" line.
+ * `stdoutDone` settles once the process has closed stdout.
+ */
+async function startBroker(args: string[]) {
+  const child = spawn([...args, "--log-format", "json"]);
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const stdoutDone = (async () => {
+    while (!(await stdout.read()).done) { /* discard */ }
+  })();
+  try {
+    const line = await waitForLine(child.stderr, (r) => String(r.message).includes("listening"));
+    return { child, stdoutDone, ...line };
+  } catch (e) {
+    killIfRunning(child);
+    await stdoutDone;
+    throw e;
+  }
+}
+
 Deno.test("main: starts, serves admin and Kafka, stops on SIGTERM with exit 0", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "chronik_main_" });
-  const child = spawn([
+  const { child, stdoutDone, record, rest, before } = await startBroker([
     "--kafka-port",
     "0",
     "--admin-port",
     "19150",
     "--data-dir",
     dataDir,
-    "--log-format",
-    "json",
     "standalone",
   ]);
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const drainStdout = (async () => {
-    while (!(await stdout.read()).done) { /* discard */ }
-  })();
   try {
-    const { record, rest, before } = await waitForLine(
-      child.stderr,
-      (r) => String(r.message).includes("listening"),
-    );
     // Without --allow-ffi the broker runs, checksumming in TypeScript.
     assert.match(before, /"message":"CRC32C: portable TypeScript/);
     const port = (record.properties as { port: number }).port;
@@ -93,7 +110,8 @@ Deno.test("main: starts, serves admin and Kafka, stops on SIGTERM with exit 0", 
     assert.match(logs, /SIGTERM/);
     assert.match(logs, /stopped/);
   } finally {
-    await drainStdout;
+    killIfRunning(child);
+    await stdoutDone;
     await Deno.remove(dataDir, { recursive: true });
   }
 });
@@ -105,23 +123,13 @@ Deno.test("main: starts, serves admin and Kafka, stops on SIGTERM with exit 0", 
 async function stopTwice(gapMs: number) {
   const dataDir = await Deno.makeTempDir({ prefix: "chronik_main_" });
   const port = freePort();
-  const child = spawn([
+  const { child, stdoutDone, rest } = await startBroker([
     "--kafka-port",
     String(port),
     "--data-dir",
     dataDir,
-    "--log-format",
-    "json",
   ]);
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const drainStdout = (async () => {
-    while (!(await stdout.read()).done) { /* discard */ }
-  })();
   try {
-    const { rest } = await waitForLine(
-      child.stderr,
-      (r) => String(r.message).includes("listening"),
-    );
     const client = await TestClient.connect(port);
     try {
       assert.equal(await client.createTopic("echo"), 0);
@@ -142,7 +150,8 @@ async function stopTwice(gapMs: number) {
       await client.close();
     }
   } finally {
-    await drainStdout;
+    killIfRunning(child);
+    await stdoutDone;
     await Deno.remove(dataDir, { recursive: true });
   }
 }
@@ -265,6 +274,38 @@ Deno.test("main: a port in use exits 1 after closing what it opened", async () =
     assert.match(new TextDecoder().decode(out.stderr), /cannot run/);
   } finally {
     blocker.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("main: a second broker on a data dir in use exits 1; the dir is free once the first is killed", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chronik_main_" });
+  const args = ["--kafka-port", "0", "--admin-port", "0", "--data-dir", dataDir];
+  const first = await startBroker(args);
+  try {
+    const second = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...PERMISSIONS, MAIN, ...args],
+      stdout: "piped",
+      stderr: "piped",
+      // Without the lock it would start and serve: end it, and fail on its exit code.
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    assert.equal(second.code, 1, new TextDecoder().decode(second.stderr));
+    assert.match(
+      new TextDecoder().decode(second.stderr),
+      /cannot run: data dir .* is in use by another Chronik process \(.*\/\.lock is locked\)/,
+    );
+    // The lock dies with its process: after SIGKILL a new broker takes the directory at once.
+    first.child.kill("SIGKILL");
+    await first.child.status;
+    await first.rest;
+    const third = await startBroker(args);
+    third.child.kill("SIGTERM");
+    assert.equal((await third.child.status).code, 0, await third.rest);
+    await third.stdoutDone;
+  } finally {
+    killIfRunning(first.child);
+    await first.stdoutDone;
     await Deno.remove(dataDir, { recursive: true });
   }
 });
