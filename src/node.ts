@@ -122,6 +122,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
       settings: {
         autoCreateTopics: config.broker.autoCreateTopicsEnable,
         numPartitions: config.broker.numPartitions,
+        maxPartitionsPerBroker: config.broker.maxPartitionsPerBroker,
         defaultReplicationFactor: config.broker.defaultReplicationFactor,
         fetchMaxBytes: config.fetch.maxBytes,
         fetchMaxWaitMs: config.fetch.maxWaitMs,

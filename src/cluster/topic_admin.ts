@@ -54,6 +54,12 @@ export interface CreateTopicRequest {
 export interface TopicDefaults {
   readonly numPartitions: number;
   readonly replicationFactor: number;
+  /**
+   * The most partition replicas one broker may hold (`max.partitions.per.broker`); a creation
+   * that would place more is refused. Unset: no bound (internal topics, created by their owner).
+   * Checked when a request is admitted, so requests admitted together may pass it by their sizes.
+   */
+  readonly maxReplicasPerBroker?: number;
 }
 
 export interface CreatedTopic extends AdminOutcome {
@@ -72,6 +78,10 @@ export class TopicAdmin {
       return { ...planned, topicId: null, numPartitions: -1, replicationFactor: -1 };
     }
     const { partitions, configs } = planned;
+    const over = this.#overBrokerBound(partitions);
+    if (over !== undefined) {
+      return { ...over, topicId: null, numPartitions: -1, replicationFactor: -1 };
+    }
     const result = {
       numPartitions: partitions.length,
       replicationFactor: partitions[0]!.replicas.length,
@@ -158,6 +168,33 @@ export class TopicAdmin {
     return { partitions: sorted.map((a) => ({ replicas: [...a.brokerIds] })), configs };
   }
 
+  /** POLICY_VIOLATION if placing `added` would put a broker above its replica bound. */
+  #overBrokerBound(added: readonly PartitionAssignment[]): AdminOutcome | undefined {
+    const bound = this.defaults.maxReplicasPerBroker;
+    if (bound === undefined) return undefined;
+    const adding = new Map<number, number>();
+    for (const p of added) {
+      for (const b of p.replicas) adding.set(b, (adding.get(b) ?? 0) + 1);
+    }
+    const held = new Map<number, number>();
+    for (const topic of this.meta.tables.topics()) {
+      for (const p of topic.partitions) {
+        for (const b of p.replicas) if (adding.has(b)) held.set(b, (held.get(b) ?? 0) + 1);
+      }
+    }
+    for (const [broker, count] of adding) {
+      const total = (held.get(broker) ?? 0) + count;
+      if (total > bound) {
+        return fail(
+          ErrorCode.POLICY_VIOLATION,
+          `broker ${broker} would hold ${total} partition replicas, above max.partitions.per.broker ` +
+            `(${bound}); it holds ${held.get(broker) ?? 0}`,
+        );
+      }
+    }
+    return undefined;
+  }
+
   async deleteTopic(
     name: string | null,
     topicId: string | null,
@@ -239,6 +276,8 @@ export class TopicAdmin {
       }
       added = placeReplicas(brokers, current, count - current, factor);
     }
+    const over = this.#overBrokerBound(added);
+    if (over !== undefined) return over;
     if (validateOnly) return OK;
     const applied = await this.meta.propose({ type: "createPartitions", name, added });
     return applied.ok ? OK : fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is gone`);

@@ -35,6 +35,7 @@ export interface ServerConfig {
 /** Broker-wide defaults for topics. */
 export interface BrokerConfig {
   readonly numPartitions: number;
+  readonly maxPartitionsPerBroker: number;
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopicsEnable: boolean;
   readonly logRetentionMs: number;

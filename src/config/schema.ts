@@ -260,6 +260,19 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Partitions of an auto-created topic or a CreateTopics request that gives -1.",
   },
   {
+    key: "max.partitions.per.broker",
+    field: "broker.maxPartitionsPerBroker",
+    type: "int",
+    default: 5_000,
+    min: 1,
+    max: 1_000_000,
+    doc: "The most partition replicas a broker holds, internal topics' included. CreateTopics, " +
+      "CreatePartitions and auto-creation that would place more on a broker are refused with " +
+      "POLICY_VIOLATION (internal topics are not refused). Each partition keeps 2 file " +
+      "descriptors open per segment, 3 once read, so this bounds the broker's descriptors " +
+      "against its limit (`ulimit -Hn`; Deno raises the soft limit to it).",
+  },
+  {
     key: "default.replication.factor",
     field: "broker.defaultReplicationFactor",
     type: "int",

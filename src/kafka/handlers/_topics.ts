@@ -8,6 +8,7 @@ export function topicAdmin(broker: BrokerContext): TopicAdmin {
   return new TopicAdmin(broker.meta, {
     numPartitions: broker.settings.numPartitions,
     replicationFactor: broker.settings.defaultReplicationFactor,
+    maxReplicasPerBroker: broker.settings.maxPartitionsPerBroker,
   });
 }
 

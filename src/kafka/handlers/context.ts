@@ -13,6 +13,8 @@ import type { RequestHeader } from "../protocol/header.ts";
 export interface BrokerSettings {
   readonly autoCreateTopics: boolean;
   readonly numPartitions: number;
+  /** The most partition replicas one broker may hold; creations beyond are refused. */
+  readonly maxPartitionsPerBroker: number;
   readonly defaultReplicationFactor: number;
   /** Cap on a Fetch response's total bytes, whatever the client asks. */
   readonly fetchMaxBytes: number;

@@ -688,3 +688,75 @@ Deno.test("fetch answers stay exact while their memory is reused", async () => {
     h.release(out);
   });
 });
+
+Deno.test("partition counts are bounded per request and per broker", async (t) => {
+  await withBroker(async (h) => {
+    const md = async (name: string, allowAutoTopicCreation: boolean): Promise<Any> =>
+      (await h.call(ApiKey.Metadata, 12, {
+        topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name }],
+        allowAutoTopicCreation,
+        includeTopicAuthorizedOperations: false,
+      }) as Any).topics[0];
+    await t.step(
+      "a request asking for over 10,000 partitions in all is refused whole",
+      async () => {
+        const topic = (name: string, numPartitions: number) => ({
+          name,
+          numPartitions,
+          replicationFactor: 1,
+          assignments: [],
+          configs: [],
+        });
+        const res: Any = await h.call(ApiKey.CreateTopics, 7, {
+          topics: [topic("half1", 6_000), topic("half2", 4_001)],
+          timeoutMs: 1000,
+          validateOnly: false,
+        });
+        assert.deepEqual(res.topics.map((r: Any) => r.errorCode), [
+          ErrorCode.POLICY_VIOLATION,
+          ErrorCode.POLICY_VIOLATION,
+        ]);
+        assert.match(res.topics[0].errorMessage, /at most 10000 partitions; this one asks 10001/);
+        assert.equal((await md("half1", false)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      },
+    );
+    await t.step("creations that would pass max.partitions.per.broker are refused", async () => {
+      assert.equal((await createTopic(h, "six", 6)).errorCode, 0);
+      const five = await createTopic(h, "five", 5);
+      assert.equal(five.errorCode, ErrorCode.POLICY_VIOLATION);
+      assert.match(
+        five.errorMessage,
+        /would hold 11 partition replicas, above max\.partitions\.per\.broker \(10\); it holds 6/,
+      );
+      assert.equal((await md("five", false)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const grow: Any = await h.call(ApiKey.CreatePartitions, 3, {
+        topics: [{ name: "six", count: 11, assignments: null }],
+        timeoutMs: 1000,
+        validateOnly: true,
+      });
+      assert.equal(grow.results[0].errorCode, ErrorCode.POLICY_VIOLATION);
+      assert.equal((await createTopic(h, "four", 4)).errorCode, 0);
+      // At the bound: auto-creation is refused with the same code, and nothing is created.
+      assert.equal((await md("auto", true)).errorCode, ErrorCode.POLICY_VIOLATION);
+      assert.equal((await md("auto", false)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    });
+    await t.step("the internal offsets topic is still created at the bound", async () => {
+      const coord: Any = await h.call(ApiKey.FindCoordinator, 4, {
+        keyType: 0,
+        coordinatorKeys: ["g"],
+      });
+      assert.equal(coord.coordinators[0].errorCode, 0);
+      assert.equal((await md("__consumer_offsets", false)).errorCode, 0);
+    });
+    await t.step("deleting a topic frees its share; the internal topic's count", async () => {
+      const del: Any = await h.call(ApiKey.DeleteTopics, 6, {
+        topics: [{ name: "four", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+        timeoutMs: 1000,
+      });
+      assert.equal(del.responses[0].errorCode, 0);
+      // 6 ("six") + 3 (__consumer_offsets) held: one more fits, two do not.
+      assert.equal((await createTopic(h, "two", 2)).errorCode, ErrorCode.POLICY_VIOLATION);
+      assert.equal((await createTopic(h, "one", 1)).errorCode, 0);
+    });
+  }, { "max.partitions.per.broker": "10", "offsets.topic.num.partitions": "3" });
+});
