@@ -34,8 +34,8 @@ const SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
 
 /**
  * A stop signal this soon after the first is taken as the same request, not as "force": measured
- * here, the two copies of one Ctrl-C under `npx … task start` arrive under 1 ms apart; a deliberate
- * second press to force the exit is expected later than this.
+ * here, the two copies of one Ctrl-C under `npx … task start` arrive under 1 ms apart; a
+ * deliberate second press to force the exit is expected later than this.
  */
 export const SIGNAL_ECHO_MS = 500;
 

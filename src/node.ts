@@ -3,8 +3,9 @@
  * `node.handler` to the TCP server.
  *
  * Start-up order: lock the data directory (one process per directory, like Kafka's `.lock`), check
- * it belongs to this node id (a node never silently takes another's identity), open the metadata log, register this broker, open the partitions the
- * tables assign here, then build the API handlers. `close()` reverses it.
+ * it belongs to this node id (a node never silently takes another's identity), open the metadata
+ * log, register this broker, open the partitions the tables assign here, then build the API
+ * handlers. `close()` reverses it.
  *
  * @module
  */

@@ -15,6 +15,8 @@ import { validateTopicConfig } from "./meta/topic_configs.ts";
 export const MAX_TOPIC_NAME_LENGTH = 249;
 /** Upper bound on partitions per topic: each one is files and memory on every replica. */
 export const MAX_PARTITIONS_PER_TOPIC = 10_000;
+/** Kafka's cap on the partitions one CreateTopics request may ask for, over all its topics. */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
 export interface AdminOutcome {
   readonly errorCode: number;
@@ -70,6 +72,26 @@ export interface CreatedTopic extends AdminOutcome {
 
 export class TopicAdmin {
   constructor(readonly meta: MetaStore, readonly defaults: TopicDefaults) {}
+
+  /**
+   * POLICY_VIOLATION if one CreateTopics request asks for more than
+   * {@link MAX_PARTITIONS_PER_REQUEST} partitions over all its topics; Kafka's controller refuses
+   * such a request whole.
+   */
+  requestProblem(reqs: readonly CreateTopicRequest[]): AdminOutcome | undefined {
+    let asked = 0;
+    for (const req of reqs) {
+      if (req.assignments.length > 0) asked += req.assignments.length;
+      else if (req.numPartitions === -1) asked += this.defaults.numPartitions;
+      else if (req.numPartitions > 0) asked += req.numPartitions;
+    }
+    if (asked <= MAX_PARTITIONS_PER_REQUEST) return undefined;
+    return fail(
+      ErrorCode.POLICY_VIOLATION,
+      `one request may ask for at most ${MAX_PARTITIONS_PER_REQUEST} partitions; ` +
+        `this one asks ${asked}`,
+    );
+  }
 
   /** Validates and (unless `validateOnly`) creates a topic through the metadata log. */
   async createTopic(req: CreateTopicRequest, validateOnly: boolean): Promise<CreatedTopic> {
@@ -185,10 +207,11 @@ export class TopicAdmin {
     for (const [broker, count] of adding) {
       const total = (held.get(broker) ?? 0) + count;
       if (total > bound) {
+        const holds = held.get(broker) ?? 0;
         return fail(
           ErrorCode.POLICY_VIOLATION,
-          `broker ${broker} would hold ${total} partition replicas, above max.partitions.per.broker ` +
-            `(${bound}); it holds ${held.get(broker) ?? 0}`,
+          `broker ${broker} would hold ${total} partition replicas, above ` +
+            `max.partitions.per.broker (${bound}); it holds ${holds}`,
         );
       }
     }

@@ -24,23 +24,12 @@ interface CreateTopicsRequest {
   validateOnly: boolean;
 }
 
-/** Kafka's cap on the partitions one CreateTopics request may ask for, over all its topics. */
-export const MAX_PARTITIONS_PER_REQUEST = 10_000;
-
 export const createTopicsHandler = defineHandler<CreateTopicsRequest>(async (broker, { body }) => {
-  // As Kafka's controller: a request asking for too many partitions is refused whole.
-  let asked = 0;
-  for (const t of body.topics) {
-    if (t.assignments.length > 0) asked += t.assignments.length;
-    else if (t.numPartitions === -1) asked += broker.settings.numPartitions;
-    else if (t.numPartitions > 0) asked += t.numPartitions;
-  }
-  if (asked > MAX_PARTITIONS_PER_REQUEST) {
-    const message =
-      `one request may ask for at most ${MAX_PARTITIONS_PER_REQUEST} partitions; this one asks ${asked}`;
+  const tooMany = topicAdmin(broker).requestProblem(body.topics);
+  if (tooMany !== undefined) {
     return {
       throttleTimeMs: 0,
-      topics: body.topics.map((t) => createdError(t.name, ErrorCode.POLICY_VIOLATION, message)),
+      topics: body.topics.map((t) => createdError(t.name, tooMany.errorCode, tooMany.errorMessage)),
     };
   }
   const counts = new Map<string, number>();
