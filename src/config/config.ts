@@ -46,6 +46,7 @@ export interface BrokerConfig {
   readonly logFlushAckBeforeSync: boolean;
   readonly logMaxPendingBytes: number;
   readonly logWriteBufferPoolBytes: number;
+  readonly logMaxOpenFiles: number;
   readonly minInsyncReplicas: number;
 }
 

@@ -268,9 +268,9 @@ export const SETTINGS: readonly Setting[] = [
     max: 1_000_000,
     doc: "The most partition replicas a broker holds, internal topics' included. CreateTopics, " +
       "CreatePartitions and auto-creation that would place more on a broker are refused with " +
-      "POLICY_VIOLATION (internal topics are not refused). Each partition keeps 2 file " +
-      "descriptors open per segment, 3 once read, so this bounds the broker's descriptors " +
-      "against its limit (`ulimit -Hn`; Deno raises the soft limit to it).",
+      "POLICY_VIOLATION (internal topics are not refused). Each partition being written uses " +
+      "2 file descriptors; with more than log.max.open.files / 2 written at once, writes reopen " +
+      "descriptors.",
   },
   {
     key: "default.replication.factor",
@@ -361,6 +361,19 @@ export const SETTINGS: readonly Setting[] = [
     max: Number.MAX_SAFE_INTEGER,
     doc: "Bound on the idle scratch buffers kept for coalesced log writes, shared by all " +
       "partitions of the node (0 allocates a buffer per write).",
+  },
+  {
+    key: "log.max.open.files",
+    field: "broker.logMaxOpenFiles",
+    type: "int",
+    default: 10_000,
+    min: 3,
+    max: 1_000_000,
+    doc: "Bound on the file descriptors all partition logs keep open. A segment file uses up to " +
+      "3 (write, sync, read), each opened when needed; above the bound the least recently used " +
+      "idle ones close and reopen on next use. Descriptors in use by an operation stay open, so " +
+      "the count can pass the bound by those. With server.max.connections and about 50 more it " +
+      "must fit the process limit (`ulimit -Hn`; Deno raises the soft limit to it).",
   },
   {
     key: "min.insync.replicas",

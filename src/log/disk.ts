@@ -23,6 +23,12 @@ export interface DiskFile {
   sync(): Promise<void>;
   truncate(sizeBytes: number): Promise<void>;
   size(): Promise<number>;
+  /**
+   * Keeps the file readable until {@link release}, even if its name is removed meanwhile (the
+   * read descriptor stays open). Each resolved hold needs one release.
+   */
+  hold(): Promise<void>;
+  release(): void;
   close(): void;
 }
 

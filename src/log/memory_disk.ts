@@ -87,6 +87,14 @@ class MemFile implements DiskFile {
     return this.#node("read").length;
   }
 
+  /** Checks only that the handle is open: this model does not read a file after its removal. */
+  // deno-lint-ignore require-await
+  async hold(): Promise<void> {
+    if (this.#closed) throw new Error(`${this.path}: file is closed`);
+  }
+
+  release(): void {}
+
   close(): void {
     this.#closed = true;
   }

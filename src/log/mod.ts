@@ -43,7 +43,7 @@
  * @module
  */
 
-export { DenoDisk } from "./deno_disk.ts";
+export { DenoDisk, type DenoDiskOptions, type HandleEvent } from "./deno_disk.ts";
 export { type Disk, DiskFaultError, type DiskFile } from "./disk.ts";
 export {
   CorruptBatchError,

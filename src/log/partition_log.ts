@@ -581,7 +581,7 @@ export class PartitionLog {
     while (i < this.#segments.length - 1 && this.#segments[i]!.nextOffset <= fromOffset) i++;
     const seg = this.#segments[i];
     if (!seg || fromOffset >= maxOffset || seg.nextOffset <= fromOffset) return empty;
-    seg.pin();
+    await seg.pin();
     try {
       return await this.#readSegment(seg, fromOffset, maxOffset, options) ?? empty;
     } finally {
@@ -865,7 +865,7 @@ export class PartitionLog {
     batchMatch: (v: BatchView) => boolean,
     recordMatch: (r: { offset: number; timestampMs: number }) => boolean,
   ): Promise<TimestampLookup | null> {
-    seg.pin();
+    await seg.pin();
     try {
       let hit: BatchView | null = null;
       const r = await scanBatches(

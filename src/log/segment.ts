@@ -268,11 +268,26 @@ export class Segment {
     if (this.#pins === 0) this.file.close();
   }
 
-  pin(): void {
+  /**
+   * Marks a reader in flight: the file stays open, and readable even if retention removes it,
+   * until {@link unpin}. Throws, pinning nothing, if the file cannot be held.
+   */
+  async pin(): Promise<void> {
     this.#pins++;
+    try {
+      await this.file.hold();
+    } catch (e) {
+      this.#leave();
+      throw e;
+    }
   }
 
   unpin(): void {
+    this.file.release();
+    this.#leave();
+  }
+
+  #leave(): void {
     this.#pins--;
     if (this.#pins === 0 && this.#removed) this.file.close();
   }

@@ -37,6 +37,8 @@ export interface LogProbe {
   /** The partition is gone from this node; drop its series. */
   partitionRemoved(topic: string, partition: number): void;
   fsyncObserved(latencySeconds: number): void;
+  /** A log file descriptor opened, closed as idle above the bound, or closed with its file. */
+  fileHandle(event: "opened" | "evicted" | "closed", openNow: number): void;
 }
 
 const LATENCY_BUCKETS_SECONDS = [
@@ -168,6 +170,8 @@ class PromServerProbe implements ServerProbe {
 class PromLogProbe implements LogProbe {
   readonly #partitionBytes: Gauge<"topic" | "partition">;
   readonly #fsync: Histogram;
+  readonly #openFiles: Gauge;
+  readonly #fileEvents: Counter<"event">;
 
   constructor(registers: Registry[]) {
     this.#partitionBytes = new Gauge({
@@ -182,6 +186,18 @@ class PromLogProbe implements LogProbe {
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     });
+    this.#openFiles = new Gauge({
+      name: "chronik_log_open_files",
+      help: "File descriptors the partition logs hold open (bounded by log.max.open.files).",
+      registers,
+    });
+    this.#fileEvents = new Counter({
+      name: "chronik_log_file_handles_total",
+      help: "Log file descriptors opened, closed as idle above log.max.open.files (evicted), or " +
+        "closed with their file.",
+      labelNames: ["event"],
+      registers,
+    });
   }
 
   partitionBytes(topic: string, partition: number, bytes: number): void {
@@ -192,6 +208,10 @@ class PromLogProbe implements LogProbe {
   }
   fsyncObserved(latencySeconds: number): void {
     this.#fsync.observe(latencySeconds);
+  }
+  fileHandle(event: "opened" | "evicted" | "closed", openNow: number): void {
+    this.#fileEvents.inc({ event });
+    this.#openFiles.set(openNow);
   }
 }
 
@@ -331,4 +351,5 @@ export const NOOP_LOG_PROBE: LogProbe = {
   partitionBytes() {},
   partitionRemoved() {},
   fsyncObserved() {},
+  fileHandle() {},
 };

@@ -48,7 +48,107 @@ Deno.test("deno disk", async (t) => {
       assert.equal(r.records[61 + 10], 49); // inside the value bytes
       await again.close();
     });
+
+    await t.step("descriptors stay within maxOpenFiles; evicted files lose nothing", async () => {
+      const before = openDescriptors();
+      const events: string[] = [];
+      const d = new DenoDisk({ maxOpenFiles: 4, onHandle: (e) => events.push(e) });
+      const files = [];
+      for (let i = 0; i < 20; i++) files.push(await d.open(`${dir}/f${i}`, { create: true }));
+      assert.ok(d.openHandles <= 4, `${d.openHandles} open`);
+      // Append to every file twice, round-robin, so each one's handles are evicted between its
+      // two writes and the second (at the tracked end) must seek on a fresh descriptor.
+      for (const round of [0, 1]) {
+        for (const [i, f] of files.entries()) {
+          await f.write(round * 3, Uint8Array.of(i, round, 7));
+          await f.sync();
+        }
+      }
+      assert.ok(d.openHandles <= 4, `${d.openHandles} open`);
+      assert.ok(openDescriptors() - before <= 4, `${openDescriptors() - before} more descriptors`);
+      for (const [i, f] of files.entries()) {
+        assert.deepEqual([...await f.read(0, 10)], [i, 0, 7, i, 1, 7]);
+        assert.equal(await f.size(), 6);
+        assert.deepEqual([...await Deno.readFile(`${dir}/f${i}`)], [i, 0, 7, i, 1, 7]);
+      }
+      assert.ok(events.filter((e) => e === "evicted").length > 40, "handles were evicted");
+      // Operations in flight all at once: each keeps its descriptor until it ends.
+      const reads = await Promise.all(files.map((f) => f.read(3, 3)));
+      reads.forEach((r, i) => assert.deepEqual([...r], [i, 1, 7]));
+      for (const f of files) f.close();
+      assert.equal(d.openHandles, 0);
+      assert.equal(openDescriptors(), before);
+      for (let i = 0; i < 20; i++) await d.remove(`${dir}/f${i}`);
+    });
+
+    await t.step("a held file reads after its removal, however many others open", async () => {
+      const before = openDescriptors();
+      const d = new DenoDisk({ maxOpenFiles: 3 });
+      const held = await d.open(`${dir}/held`, { create: true });
+      await held.write(0, Uint8Array.of(1, 2, 3));
+      await held.hold();
+      const removal = d.remove(`${dir}/held`);
+      // Churn the cache well past its bound while the name is gone.
+      for (let i = 0; i < 10; i++) {
+        const f = await d.open(`${dir}/o${i}`, { create: true });
+        await f.write(0, Uint8Array.of(i));
+        await f.sync();
+        f.close();
+        await d.remove(`${dir}/o${i}`);
+      }
+      await removal;
+      assert.deepEqual(await d.list(dir), []);
+      assert.deepEqual([...await held.read(0, 3)], [1, 2, 3]);
+      held.release();
+      held.close();
+      assert.equal(d.openHandles, 0);
+      assert.equal(openDescriptors(), before);
+      await assert.rejects(held.read(0, 3), Deno.errors.BadResource);
+    });
+
+    await t.step("a close lets queued operations finish, then frees every descriptor", async () => {
+      const before = openDescriptors();
+      const d = new DenoDisk({ maxOpenFiles: 1 });
+      const f = await d.open(`${dir}/q`, { create: true });
+      const writes = [f.write(0, Uint8Array.of(1)), f.write(1, Uint8Array.of(2))];
+      const read = f.read(0, 2);
+      f.close();
+      await Promise.all(writes);
+      await read;
+      assert.deepEqual([...await Deno.readFile(`${dir}/q`)], [1, 2]);
+      assert.equal(d.openHandles, 0);
+      assert.equal(openDescriptors(), before);
+      await d.remove(`${dir}/q`);
+    });
+
+    await t.step("a log of many segments runs within a small descriptor bound", async () => {
+      const before = openDescriptors();
+      const disk = new DenoDisk({ maxOpenFiles: 6 });
+      const opts = { segmentBytes: 1_024, retentionMs: -1, disk };
+      const log = await PartitionLog.open(`${dir}/many`, opts);
+      for (let i = 0; i < 60; i++) {
+        await log.append([buildBatch([{ value: new Uint8Array(300).fill(i) }])]);
+      }
+      assert.ok(log.segmentCount >= 20, `${log.segmentCount} segments`);
+      for (let i = 0; i < 60; i++) {
+        const r = await log.read(i, { maxBytes: 1 });
+        assert.equal(r.records[61 + 10], i);
+      }
+      assert.ok(disk.openHandles <= 6, `${disk.openHandles} open`);
+      assert.ok(openDescriptors() - before <= 6, `${openDescriptors() - before} more descriptors`);
+      await log.close();
+      const again = await PartitionLog.open(`${dir}/many`, opts);
+      assert.equal(again.logEndOffset, 60);
+      assert.equal((await again.read(59, { maxBytes: 1 })).records[61 + 10], 59);
+      await again.close();
+      assert.equal(disk.openHandles, 0);
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** This process's open descriptors (Linux). */
+function openDescriptors(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].length;
+}
