@@ -18,7 +18,7 @@ import { type CoordinatorOptions, GroupCoordinator, SystemClock } from "./groups
 import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.ts";
 import type { RequestHandler } from "./kafka/server/mod.ts";
 import { BufferPool, framePool } from "./buffer_pool.ts";
-import { DenoDisk } from "./log/mod.ts";
+import { DenoDisk, IndexCache } from "./log/mod.ts";
 import { logger, type Metrics } from "./observability/mod.ts";
 
 /** What the node gets from `main.ts`. */
@@ -103,6 +103,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         ackBeforeSync: config.broker.logFlushAckBeforeSync,
         maxPendingBytes: config.broker.logMaxPendingBytes,
         writeBuffers: new BufferPool({ maxIdleBytes: config.broker.logWriteBufferPoolBytes }),
+        indexCache: new IndexCache(config.broker.logIndexCacheBytes),
         disk: new DenoDisk({
           maxOpenFiles: config.broker.logMaxOpenFiles,
           onHandle: (event, openNow) => deps.metrics.log.fileHandle(event, openNow),

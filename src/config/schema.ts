@@ -376,6 +376,18 @@ export const SETTINGS: readonly Setting[] = [
       "must fit the process limit (`ulimit -Hn`; Deno raises the soft limit to it).",
   },
   {
+    key: "log.index.cache.bytes",
+    field: "broker.logIndexCacheBytes",
+    type: "int",
+    default: 128 * MIB,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Bound on the memory holding sealed segments' offset and time indexes, over all " +
+      "partitions of the node (20 bytes per index entry, an entry per 4 KiB of log or fewer: " +
+      "at most 5 MiB per GiB). Past it the least recently used are dropped and read back from " +
+      "their index files when next used.",
+  },
+  {
     key: "min.insync.replicas",
     field: "broker.minInsyncReplicas",
     type: "int",

@@ -45,6 +45,7 @@
 
 export { DenoDisk, type DenoDiskOptions, type HandleEvent } from "./deno_disk.ts";
 export { type Disk, DiskFaultError, type DiskFile } from "./disk.ts";
+export { IndexCache } from "./_index.ts";
 export {
   CorruptBatchError,
   InvalidOffsetError,
@@ -58,6 +59,7 @@ export { type DiskOp, MemoryDisk, type MemoryDiskOptions } from "./memory_disk.t
 export {
   type AppendOptions,
   type AppendResult,
+  DEFAULT_INDEX_CACHE_BYTES,
   PartitionLog,
   type PartitionLogOptions,
   type ReadOptions,

@@ -32,6 +32,7 @@ import {
 } from "./errors.ts";
 import { ProducerStateTable } from "./producer_state.ts";
 import { Segment, SEGMENT_NAME } from "./segment.ts";
+import { IndexCache } from "./_index.ts";
 import { BufferPool, MAX_POOLED_BUFFER_BYTES } from "../buffer_pool.ts";
 
 const logger = getLogger(["chronik", "log"]);
@@ -70,6 +71,11 @@ export interface PartitionLogOptions {
   readonly onSync?: ((seconds: number) => void) | undefined;
   /** Scratch buffers for coalesced writes, shared by a node's logs. Default: a process-wide one. */
   readonly writeBuffers?: BufferPool;
+  /**
+   * Where sealed segments' indexes are kept, shared by the logs of a node so the bound is
+   * node-wide. Default: a cache of this log's own, of {@link DEFAULT_INDEX_CACHE_BYTES}.
+   */
+  readonly indexCache?: IndexCache;
 }
 
 /** The options that may change while the log is open (topic config changes). */
@@ -155,6 +161,9 @@ interface PendingAppend extends PromiseWithResolvers<AppendResult> {
 /** Used by logs opened without a pool of their own (tests, tools). */
 const defaultWriteBuffers = new BufferPool();
 
+/** Default bound on a log's sealed-segment indexes in memory when no cache is given. */
+export const DEFAULT_INDEX_CACHE_BYTES = 128 * 1024 * 1024;
+
 /** Writes `views` back to back at `position`: one view as it is, several through a pooled buffer. */
 async function writeViews(
   pool: BufferPool,
@@ -194,6 +203,7 @@ interface Resolved {
   readonly maxProducers: number;
   readonly onSync: ((seconds: number) => void) | undefined;
   readonly writeBuffers: BufferPool;
+  readonly indexCache: IndexCache;
 }
 
 function resolve(o: PartitionLogOptions): Resolved {
@@ -213,6 +223,7 @@ function resolve(o: PartitionLogOptions): Resolved {
     maxProducers: o.maxProducers ?? 100_000,
     onSync: o.onSync,
     writeBuffers: o.writeBuffers ?? defaultWriteBuffers,
+    indexCache: o.indexCache ?? new IndexCache(DEFAULT_INDEX_CACHE_BYTES),
   };
   // Index entries hold positions as uint32.
   if (!(r.segmentBytes > 0 && r.segmentBytes < 2 ** 31)) {
@@ -542,11 +553,12 @@ export class PartitionLog {
     try {
       await this.#group.idle();
       await old.file.sync();
-      await old.writeIndexes(this.#o.disk);
+      await old.seal(this.#o.disk, { write: true });
       const seg = await Segment.open(this.#o.disk, this.dir, base, {
         create: true,
         nowMs: now,
         indexIntervalBytes: this.#o.indexIntervalBytes,
+        indexCache: this.#o.indexCache,
       });
       await this.#o.disk.syncDir(this.dir);
       this.#segments.push(seg);
@@ -599,12 +611,13 @@ export class PartitionLog {
     let start = -1;
     const pool = o.buffers;
     const chunkBytes = Math.min(this.#o.scanChunkBytes, this.#o.indexIntervalBytes * 4);
+    const index = await seg.index(this.#o.disk);
     const chunk = pool?.take(chunkBytes);
     let located: ScanResult;
     try {
       located = await scanBatches(
         seg.file,
-        seg.lookup(from),
+        index.lookup(from),
         limit,
         { ...this.#scan, chunkBytes, ...(chunk === undefined ? {} : { buffer: chunk }) },
         (b) => {
@@ -732,6 +745,7 @@ export class PartitionLog {
         while (this.#segments.length > 1 && this.#active.baseOffset >= offset) {
           await this.#segments.pop()!.remove(this.#o.disk);
         }
+        await this.#active.unseal(this.#o.disk);
         await this.#active.truncateTo(offset, this.#scan);
         this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#active.baseOffset);
         await this.#checkpoint();
@@ -772,12 +786,16 @@ export class PartitionLog {
       create: true,
       nowMs: this.#o.nowMs(),
       indexIntervalBytes: this.#o.indexIntervalBytes,
+      indexCache: this.#o.indexCache,
     });
     this.#segments = [seg];
     this.#logStartOffset = offset;
     this.#recoveryPoint = offset;
     await this.#checkpoint();
-    for (const s of old) if (s.baseOffset !== offset) await s.remove(this.#o.disk);
+    for (const s of old) {
+      if (s.baseOffset !== offset) await s.remove(this.#o.disk);
+      else s.close();
+    }
     await this.#o.disk.syncDir(this.dir);
   }
 
@@ -828,7 +846,8 @@ export class PartitionLog {
   async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
     for (const seg of [...this.#segments]) {
       if (seg.maxTimestamp < timestampMs || seg.nextOffset <= this.#logStartOffset) continue;
-      const from = Math.max(seg.timeLookup(timestampMs), this.#logStartOffset);
+      const index = await seg.index(this.#o.disk);
+      const from = Math.max(index.timeLookup(timestampMs), this.#logStartOffset);
       const found = await this.#findRecord(
         seg,
         from,
@@ -868,9 +887,10 @@ export class PartitionLog {
     await seg.pin();
     try {
       let hit: BatchView | null = null;
+      const index = await seg.index(this.#o.disk);
       const r = await scanBatches(
         seg.file,
-        seg.lookup(from),
+        index.lookup(from),
         seg.sizeBytes,
         { ...this.#scan, verifyCrc: true },
         (b) => {
@@ -955,6 +975,7 @@ export class PartitionLog {
         create: false,
         nowMs: now,
         indexIntervalBytes: o.indexIntervalBytes,
+        indexCache: o.indexCache,
       });
       const nextBase = sorted[i + 1];
       if (this.#segments.length > 0 && base !== expected) {
@@ -966,11 +987,14 @@ export class PartitionLog {
       if (clean && (await seg.loadIndexes(o.disk, this.#scan)) && seg.nextOffset === nextBase) {
         this.#segments.push(seg);
         expected = seg.nextOffset;
+        await seg.seal(o.disk, { write: false });
         continue;
       }
       const r = await seg.rebuild({ ...this.#scan, verifyCrc: true });
       this.#segments.push(seg);
       expected = seg.nextOffset;
+      // Sealed at once, so recovery holds one segment's live index at a time.
+      if (!r.error && nextBase !== undefined) await seg.seal(o.disk, { write: true });
       if (r.error) {
         logger.warn("recovered {dir}/{segment}: cut at byte {position}: {reason}", {
           dir: this.dir,
@@ -990,9 +1014,12 @@ export class PartitionLog {
           create: true,
           nowMs: now,
           indexIntervalBytes: o.indexIntervalBytes,
+          indexCache: o.indexCache,
         }),
       );
     }
+    // The last segment left (recovery may have dropped those after it) is the active one.
+    await this.#active.unseal(o.disk);
     this.#logStartOffset = Math.max(startAt, this.#segments[0]!.baseOffset);
     if (this.#logStartOffset > this.logEndOffset) this.#logStartOffset = this.logEndOffset;
     this.#recoveryPoint = this.#active.baseOffset;
@@ -1007,6 +1034,7 @@ export class PartitionLog {
         create: false,
         nowMs: 0,
         indexIntervalBytes: this.#o.indexIntervalBytes,
+        indexCache: this.#o.indexCache,
       });
       await s.remove(this.#o.disk);
     }

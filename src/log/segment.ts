@@ -1,17 +1,27 @@
 /**
  * One segment: `<20-digit base offset>.log` with its sparse `.index` (relative offset → byte
- * position) and `.timeindex` (timestamp → relative offset). Indexes live in memory while the
- * segment is active and are written out when it is sealed or the log closes.
+ * position) and `.timeindex` (timestamp → relative offset). Indexes live in arrays while the
+ * segment is active and are written out when it is sealed or the log closes. A sealed segment
+ * keeps its index as the files' bytes, in an {@link IndexCache} that may drop it; the next
+ * lookup reads it back.
  *
  * @module
  */
 
+import { getLogger } from "@logtape/logtape";
 import type { BatchView } from "../kafka/records/mod.ts";
 import { type Disk, type DiskFile, joinPath } from "./disk.ts";
+import {
+  type IndexCache,
+  type IndexHolder,
+  type IndexView,
+  OFFSET_ENTRY_BYTES,
+  SealedIndex,
+  TIME_ENTRY_BYTES,
+} from "./_index.ts";
 import { scanBatches, type ScanOptions, type ScanResult } from "./_scan.ts";
 
-const OFFSET_ENTRY_BYTES = 8;
-const TIME_ENTRY_BYTES = 12;
+const logger = getLogger(["chronik", "log"]);
 
 export function segmentName(baseOffset: number, ext: "log" | "index" | "timeindex"): string {
   return `${String(baseOffset).padStart(20, "0")}.${ext}`;
@@ -19,7 +29,7 @@ export function segmentName(baseOffset: number, ext: "log" | "index" | "timeinde
 
 export const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/;
 
-export class Segment {
+export class Segment implements IndexView, IndexHolder {
   /** Bytes in the `.log` file that belong to the log (the file is never longer after recovery). */
   sizeBytes = 0;
   /** Offset after the last batch; `baseOffset` while empty. */
@@ -28,16 +38,19 @@ export class Segment {
   maxTimestamp = -1;
   /** Last offset of the first batch holding `maxTimestamp`; -1 while empty or unknown. */
   maxTimestampOffset = -1;
-  /** Sparse offset index: ascending absolute offsets and their byte positions. */
-  readonly indexOffsets: number[] = [];
-  readonly indexPositions: number[] = [];
   /**
-   * Sparse time index: entry i says every batch before offset `timeOffsets[i]` has a
-   * maxTimestamp of at most `timeStamps[i]`; stamps and offsets ascend.
+   * The live index, while the segment is active: ascending absolute offsets, their byte
+   * positions, and stamps. Entry i also says every batch before `#offsets[i]` has a
+   * maxTimestamp of at most `#stamps[i]`; stamps ascend too. Empty once sealed.
    */
-  readonly timeStamps: number[] = [];
-  readonly timeOffsets: number[] = [];
+  #offsets: number[] = [];
+  #positions: number[] = [];
+  #stamps: number[] = [];
   #bytesSinceIndex = 0;
+  #isSealed = false;
+  /** The sealed index while in memory; null while active, or once the cache dropped it. */
+  #sealed: SealedIndex | null = null;
+  #loading: Promise<SealedIndex> | null = null;
   /** In-flight readers; a removed segment closes when the last one leaves. */
   #pins = 0;
   #removed = false;
@@ -48,6 +61,7 @@ export class Segment {
     readonly file: DiskFile,
     readonly createdMs: number,
     readonly indexIntervalBytes: number,
+    readonly indexCache: IndexCache,
   ) {
     this.nextOffset = baseOffset;
   }
@@ -64,12 +78,16 @@ export class Segment {
     disk: Disk,
     dir: string,
     baseOffset: number,
-    o: { create: boolean; nowMs: number; indexIntervalBytes: number },
+    o: { create: boolean; nowMs: number; indexIntervalBytes: number; indexCache: IndexCache },
   ): Promise<Segment> {
     const file = await disk.open(joinPath(dir, segmentName(baseOffset, "log")), {
       create: o.create,
     });
-    return new Segment(dir, baseOffset, file, o.nowMs, o.indexIntervalBytes);
+    return new Segment(dir, baseOffset, file, o.nowMs, o.indexIntervalBytes, o.indexCache);
+  }
+
+  get isSealed(): boolean {
+    return this.#isSealed;
   }
 
   /** Notes a batch just written at `position` (offsets already final). */
@@ -78,10 +96,9 @@ export class Segment {
       throw new Error(`segment ${this.name}: batch at ${position}, expected ${this.sizeBytes}`);
     }
     if (position > 0 && this.#bytesSinceIndex >= this.indexIntervalBytes) {
-      this.indexOffsets.push(view.baseOffset);
-      this.indexPositions.push(position);
-      this.timeStamps.push(this.maxTimestamp);
-      this.timeOffsets.push(view.baseOffset);
+      this.#offsets.push(view.baseOffset);
+      this.#positions.push(position);
+      this.#stamps.push(this.maxTimestamp);
       this.#bytesSinceIndex = 0;
     }
     this.#bytesSinceIndex += sizeBytes;
@@ -93,26 +110,109 @@ export class Segment {
     }
   }
 
-  /** Byte position of the last indexed batch at or before `offset`. */
+  /** Byte position of the last indexed batch at or before `offset` (live index only). */
   lookup(offset: number): number {
-    const i = floorIndex(this.indexOffsets, offset);
-    return i < 0 ? 0 : this.indexPositions[i]!;
+    const i = floorIndex(this.#offsets, offset);
+    return i < 0 ? 0 : this.#positions[i]!;
   }
 
-  /** An offset to start scanning from for the first batch with maxTimestamp >= `ts`. */
+  /** An offset to start scanning from for the first batch with maxTimestamp >= `ts` (live). */
   timeLookup(ts: number): number {
     // Largest entry whose stamp is below ts: all batches before it are too old.
     let lo = 0;
-    let hi = this.timeStamps.length - 1;
+    let hi = this.#stamps.length - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.timeStamps[mid]! < ts) {
+      if (this.#stamps[mid]! < ts) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found < 0 ? this.baseOffset : this.timeOffsets[found]!;
+    return found < 0 ? this.baseOffset : this.#offsets[found]!;
+  }
+
+  /**
+   * The index to search: the live one while active; once sealed, the cached one, read back from
+   * the index files if the cache dropped it. Index files that cannot be read give an empty index
+   * (lookups then scan from the segment's start) and a warning.
+   */
+  index(disk: Disk): IndexView | Promise<IndexView> {
+    if (!this.#isSealed) return this;
+    if (this.#sealed !== null) {
+      this.indexCache.touch(this);
+      return this.#sealed;
+    }
+    this.#loading ??= this.#load(disk).finally(() => {
+      this.#loading = null;
+    });
+    return this.#loading;
+  }
+
+  async #load(disk: Disk): Promise<SealedIndex> {
+    const idx = await readWhole(disk, joinPath(this.dir, segmentName(this.baseOffset, "index")));
+    const tix = await readWhole(
+      disk,
+      joinPath(this.dir, segmentName(this.baseOffset, "timeindex")),
+    );
+    let ix: SealedIndex;
+    if (
+      idx && tix && idx.length % OFFSET_ENTRY_BYTES === 0 && tix.length % TIME_ENTRY_BYTES === 0 &&
+      idx.length / OFFSET_ENTRY_BYTES === tix.length / TIME_ENTRY_BYTES
+    ) {
+      ix = new SealedIndex(this.baseOffset, idx, tix);
+    } else {
+      logger.warn(
+        "{dir}/{segment}: index files unreadable; reads scan the segment from its start",
+        {
+          dir: this.dir,
+          segment: this.name,
+        },
+      );
+      ix = new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
+    }
+    if (this.#isSealed && !this.#removed) {
+      this.#sealed = ix;
+      this.indexCache.add(this, ix.bytes, true);
+    }
+    return ix;
+  }
+
+  /**
+   * Seals the segment: its index becomes the bytes of its index files (written first unless
+   * `write` is false, when they are known to hold it) and joins the cache.
+   */
+  async seal(disk: Disk, o: { write: boolean }): Promise<void> {
+    if (this.#isSealed) return;
+    const [idx, tix] = this.#encode();
+    if (o.write) await this.#writeFiles(disk, idx, tix);
+    this.#sealed = new SealedIndex(this.baseOffset, idx, tix);
+    this.#isSealed = true;
+    this.#offsets = [];
+    this.#positions = [];
+    this.#stamps = [];
+    this.indexCache.add(this, this.#sealed.bytes, false);
+  }
+
+  /** Makes a sealed segment active again (a suffix truncation reached it): a live index. */
+  async unseal(disk: Disk): Promise<void> {
+    if (!this.#isSealed) return;
+    const ix = await this.index(disk) as SealedIndex;
+    this.indexCache.delete(this);
+    this.#isSealed = false;
+    this.#sealed = null;
+    for (let i = 0; i < ix.entries; i++) {
+      const [offset, position, stamp] = ix.entry(i);
+      this.#offsets.push(offset);
+      this.#positions.push(position);
+      this.#stamps.push(stamp);
+    }
+    this.#bytesSinceIndex = this.sizeBytes - (this.#positions.at(-1) ?? 0);
+  }
+
+  /** Called by the cache: forget the sealed index until the next lookup. */
+  dropIndex(): void {
+    this.#sealed = null;
   }
 
   /**
@@ -159,28 +259,27 @@ export class Segment {
       const position = idv.getUint32(i * OFFSET_ENTRY_BYTES + 4);
       const stamp = Number(tdv.getBigInt64(i * TIME_ENTRY_BYTES));
       const tOffset = this.baseOffset + tdv.getUint32(i * TIME_ENTRY_BYTES + 8);
-      const prevOff = this.indexOffsets[i - 1] ?? this.baseOffset;
-      const prevPos = this.indexPositions[i - 1] ?? 0;
+      const prevOff = this.#offsets[i - 1] ?? this.baseOffset;
+      const prevPos = this.#positions[i - 1] ?? 0;
       if (offset <= prevOff || position <= prevPos || position >= fileBytes || tOffset !== offset) {
         return false;
       }
-      if (stamp < (this.timeStamps[i - 1] ?? -1)) return false;
-      this.indexOffsets.push(offset);
-      this.indexPositions.push(position);
-      this.timeStamps.push(stamp);
-      this.timeOffsets.push(tOffset);
+      if (stamp < (this.#stamps[i - 1] ?? -1)) return false;
+      this.#offsets.push(offset);
+      this.#positions.push(position);
+      this.#stamps.push(stamp);
     }
     return await this.#scanTail(scan, fileBytes);
   }
 
   async #scanTail(scan: ScanOptions, fileBytes: number): Promise<boolean> {
-    const from = this.indexPositions[this.indexPositions.length - 1] ?? 0;
+    const from = this.#positions[this.#positions.length - 1] ?? 0;
     this.sizeBytes = from;
-    this.maxTimestamp = this.timeStamps[this.timeStamps.length - 1] ?? -1;
+    this.maxTimestamp = this.#stamps[this.#stamps.length - 1] ?? -1;
     this.maxTimestampOffset = -1;
     let ok = true;
     const r = await scanBatches(this.file, from, fileBytes, scan, (b) => {
-      if (b.position === from && from > 0 && b.view.baseOffset !== this.indexOffsets.at(-1)) {
+      if (b.position === from && from > 0 && b.view.baseOffset !== this.#offsets.at(-1)) {
         ok = false;
         return false;
       }
@@ -214,11 +313,10 @@ export class Segment {
     await this.file.truncate(cut);
     await this.file.sync();
     // Drop index entries at or past the cut, then re-derive the end and max timestamp.
-    while (this.indexPositions.length && this.indexPositions.at(-1)! >= cut) {
-      this.indexPositions.pop();
-      this.indexOffsets.pop();
-      this.timeStamps.pop();
-      this.timeOffsets.pop();
+    while (this.#positions.length && this.#positions.at(-1)! >= cut) {
+      this.#positions.pop();
+      this.#offsets.pop();
+      this.#stamps.pop();
     }
     this.nextOffset = this.baseOffset;
     this.maxTimestampOffset = -1;
@@ -229,22 +327,34 @@ export class Segment {
       this.maxTimestamp = -1;
       this.nextOffset = this.baseOffset;
     }
-    this.#bytesSinceIndex = this.sizeBytes - (this.indexPositions.at(-1) ?? 0);
+    this.#bytesSinceIndex = this.sizeBytes - (this.#positions.at(-1) ?? 0);
   }
 
-  /** Writes both index files (whole) and syncs them. */
+  /** Writes both index files of the live index (whole) and syncs them. */
   async writeIndexes(disk: Disk): Promise<void> {
-    const n = this.indexOffsets.length;
+    if (this.#isSealed) return;
+    const [idx, tix] = this.#encode();
+    await this.#writeFiles(disk, idx, tix);
+  }
+
+  /** The live index as the bytes of its `.index` and `.timeindex` files. */
+  #encode(): [Uint8Array, Uint8Array] {
+    const n = this.#offsets.length;
     const idx = new Uint8Array(n * OFFSET_ENTRY_BYTES);
     const tix = new Uint8Array(n * TIME_ENTRY_BYTES);
     const idv = new DataView(idx.buffer);
     const tdv = new DataView(tix.buffer);
     for (let i = 0; i < n; i++) {
-      idv.setUint32(i * OFFSET_ENTRY_BYTES, this.indexOffsets[i]! - this.baseOffset);
-      idv.setUint32(i * OFFSET_ENTRY_BYTES + 4, this.indexPositions[i]!);
-      tdv.setBigInt64(i * TIME_ENTRY_BYTES, BigInt(this.timeStamps[i]!));
-      tdv.setUint32(i * TIME_ENTRY_BYTES + 8, this.timeOffsets[i]! - this.baseOffset);
+      const rel = this.#offsets[i]! - this.baseOffset;
+      idv.setUint32(i * OFFSET_ENTRY_BYTES, rel);
+      idv.setUint32(i * OFFSET_ENTRY_BYTES + 4, this.#positions[i]!);
+      tdv.setBigInt64(i * TIME_ENTRY_BYTES, BigInt(this.#stamps[i]!));
+      tdv.setUint32(i * TIME_ENTRY_BYTES + 8, rel);
     }
+    return [idx, tix];
+  }
+
+  async #writeFiles(disk: Disk, idx: Uint8Array, tix: Uint8Array): Promise<void> {
     for (const [ext, bytes] of [["index", idx], ["timeindex", tix]] as const) {
       const f = await disk.open(joinPath(this.dir, segmentName(this.baseOffset, ext)), {
         create: true,
@@ -262,6 +372,8 @@ export class Segment {
   /** Deletes the segment's files; the handle closes once no reader holds it. */
   async remove(disk: Disk): Promise<void> {
     this.#removed = true;
+    this.indexCache.delete(this);
+    this.#sealed = null;
     for (const ext of ["index", "timeindex", "log"] as const) {
       await disk.remove(joinPath(this.dir, segmentName(this.baseOffset, ext)));
     }
@@ -293,6 +405,8 @@ export class Segment {
   }
 
   close(): void {
+    this.indexCache.delete(this);
+    this.#sealed = null;
     if (this.#pins === 0) this.file.close();
     else this.#removed = true;
   }
@@ -302,10 +416,9 @@ export class Segment {
     this.nextOffset = this.baseOffset;
     this.maxTimestamp = -1;
     this.maxTimestampOffset = -1;
-    this.indexOffsets.length = 0;
-    this.indexPositions.length = 0;
-    this.timeStamps.length = 0;
-    this.timeOffsets.length = 0;
+    this.#offsets = [];
+    this.#positions = [];
+    this.#stamps = [];
     this.#bytesSinceIndex = 0;
   }
 }

@@ -3,6 +3,7 @@ import { BatchView, buildBatch, splitBatches } from "../../src/kafka/records/mod
 import {
   BufferPool,
   CorruptBatchError,
+  IndexCache,
   InvalidOffsetError,
   LogFailedError,
   LogFullError,
@@ -175,6 +176,66 @@ Deno.test("partition log: segments, indexes and reopening", async (t) => {
     await timed.append([batch(1)]);
     assert.equal(timed.segmentCount, 2);
     await timed.close();
+  });
+  await log.close();
+});
+
+Deno.test("partition log: sealed indexes are bounded in memory and read back", async (t) => {
+  const disk = new MemoryDisk();
+  // Index entries are 20 bytes in memory (8 + 12, as in the files); a segment holds 2 or 3.
+  const cache = new IndexCache(100);
+  const opts = { segmentBytes: 500, indexIntervalBytes: 100, indexCache: cache };
+  let log = await openMem(disk, opts);
+  await fill(log, 60);
+  const everyOffset = async (l: PartitionLog) => {
+    for (let off = 0; off < 180; off++) {
+      const v = views((await l.read(off, { maxBytes: 1 })).records)[0]!;
+      assert.ok(v.baseOffset <= off && off <= v.lastOffset, `offset ${off}`);
+      const ts = 1_000 + Math.floor(off / 3) * 10 + (off % 3);
+      assert.deepEqual(await l.offsetForTimestamp(ts), { offset: off, timestampMs: ts });
+    }
+  };
+
+  await t.step("only the bound's worth stays in memory; every lookup still lands", async () => {
+    assert.ok(log.segmentCount >= 10, `${log.segmentCount} segments`);
+    assert.ok(cache.bytes > 0 && cache.bytes <= 100, `${cache.bytes} bytes`);
+    const loads = cache.loads;
+    await everyOffset(log);
+    assert.ok(cache.loads > loads + 10, `${cache.loads - loads} indexes read back`);
+    assert.ok(cache.bytes <= 100, `${cache.bytes} bytes`);
+  });
+
+  await t.step("a reopen holds no more, and finds every offset and timestamp", async () => {
+    await log.close();
+    assert.equal(cache.bytes, 0);
+    log = await openMem(disk, opts);
+    assert.ok(cache.bytes <= 100, `${cache.bytes} bytes`);
+    await everyOffset(log);
+  });
+
+  await t.step("without its index files a segment is scanned from its start", async () => {
+    const dropped = new IndexCache(0);
+    await log.close();
+    log = await openMem(disk, { ...opts, indexCache: dropped });
+    for (const n of await disk.list(DIR)) if (/index$/.test(n)) await disk.remove(`${DIR}/${n}`);
+    await everyOffset(log);
+    assert.equal(dropped.bytes, 0);
+  });
+
+  await t.step("a suffix truncation into a sealed segment reads its index back", async () => {
+    await log.close();
+    log = await openMem(disk, opts);
+    assert.equal(await log.truncateSuffix(31), 30);
+    const r = await log.append([batch(3, 1_100)]);
+    assert.equal(r.baseOffset, 30);
+    for (let off = 0; off < 33; off++) {
+      const v = views((await log.read(off, { maxBytes: 1 })).records)[0]!;
+      assert.ok(v.baseOffset <= off && off <= v.lastOffset, `offset ${off}`);
+    }
+    await log.close();
+    log = await openMem(disk, opts);
+    assert.equal(log.logEndOffset, 33);
+    assert.deepEqual(await log.offsetForTimestamp(1_101), { offset: 31, timestampMs: 1_101 });
   });
   await log.close();
 });

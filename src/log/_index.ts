@@ -1,0 +1,146 @@
+/**
+ * Sparse indexes of sealed segments and the cache that bounds their memory. A sealed segment's
+ * index is kept as the bytes of its `.index` and `.timeindex` files and searched in place; the
+ * least recently used are dropped past the cache's bound and read back from the files on next
+ * use. An index only narrows where a scan starts, so a segment without one is still read
+ * correctly, from its first byte.
+ *
+ * @module
+ */
+
+export const OFFSET_ENTRY_BYTES = 8;
+export const TIME_ENTRY_BYTES = 12;
+
+/** Lookups a segment's index answers (see `Segment.lookup` and `Segment.timeLookup`). */
+export interface IndexView {
+  /** Byte position of the last indexed batch at or before `offset`; 0 when none. */
+  lookup(offset: number): number;
+  /** An offset to start scanning from for the first batch with maxTimestamp >= `ts`. */
+  timeLookup(ts: number): number;
+}
+
+/**
+ * The index of a sealed segment: `.index` entries are (offset - base: u32, position: u32),
+ * `.timeindex` entries (stamp: i64, offset - base: u32), both big-endian and ascending.
+ */
+export class SealedIndex implements IndexView {
+  readonly #offsets: DataView;
+  readonly #times: DataView;
+  readonly entries: number;
+
+  constructor(readonly baseOffset: number, idx: Uint8Array, tix: Uint8Array) {
+    this.entries = Math.min(
+      Math.floor(idx.length / OFFSET_ENTRY_BYTES),
+      Math.floor(tix.length / TIME_ENTRY_BYTES),
+    );
+    this.#offsets = new DataView(idx.buffer, idx.byteOffset, idx.length);
+    this.#times = new DataView(tix.buffer, tix.byteOffset, tix.length);
+  }
+
+  /** Memory the index holds. */
+  get bytes(): number {
+    return this.#offsets.byteLength + this.#times.byteLength;
+  }
+
+  lookup(offset: number): number {
+    const rel = offset - this.baseOffset;
+    let lo = 0;
+    let hi = this.entries - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#offsets.getUint32(mid * OFFSET_ENTRY_BYTES) <= rel) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? 0 : this.#offsets.getUint32(found * OFFSET_ENTRY_BYTES + 4);
+  }
+
+  timeLookup(ts: number): number {
+    let lo = 0;
+    let hi = this.entries - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#stamp(mid) < ts) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0
+      ? this.baseOffset
+      : this.baseOffset + this.#times.getUint32(found * TIME_ENTRY_BYTES + 8);
+  }
+
+  /** Entry i as (offset, position, stamp). */
+  entry(i: number): [number, number, number] {
+    return [
+      this.baseOffset + this.#offsets.getUint32(i * OFFSET_ENTRY_BYTES),
+      this.#offsets.getUint32(i * OFFSET_ENTRY_BYTES + 4),
+      this.#stamp(i),
+    ];
+  }
+
+  #stamp(i: number): number {
+    const at = i * TIME_ENTRY_BYTES;
+    return this.#times.getInt32(at) * 2 ** 32 + this.#times.getUint32(at + 4);
+  }
+}
+
+/** What the cache can drop. */
+export interface IndexHolder {
+  /** Forgets the index; the next lookup reads it back from the files. */
+  dropIndex(): void;
+}
+
+/** Sealed indexes in memory, least recently used first, within `maxBytes` in all. */
+export class IndexCache {
+  readonly #held = new Map<IndexHolder, number>();
+  #bytes = 0;
+  #loads = 0;
+
+  constructor(readonly maxBytes: number) {
+    if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) {
+      throw new RangeError(`index cache bound must be an integer >= 0, got ${maxBytes}`);
+    }
+  }
+
+  /** Bytes of the indexes held now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Indexes read back from files since start (each a miss). */
+  get loads(): number {
+    return this.#loads;
+  }
+
+  /** Counts `holder`'s index as most recently used, dropping the oldest past the bound. */
+  add(holder: IndexHolder, bytes: number, loaded: boolean): void {
+    if (loaded) this.#loads++;
+    this.delete(holder);
+    this.#held.set(holder, bytes);
+    this.#bytes += bytes;
+    for (const [h, b] of this.#held) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#held.delete(h);
+      this.#bytes -= b;
+      h.dropIndex();
+    }
+  }
+
+  touch(holder: IndexHolder): void {
+    const b = this.#held.get(holder);
+    if (b === undefined) return;
+    this.#held.delete(holder);
+    this.#held.set(holder, b);
+  }
+
+  delete(holder: IndexHolder): void {
+    const b = this.#held.get(holder);
+    if (b === undefined) return;
+    this.#held.delete(holder);
+    this.#bytes -= b;
+  }
+}
