@@ -162,13 +162,8 @@ export class Segment implements IndexView, IndexHolder {
     ) {
       ix = new SealedIndex(this.baseOffset, idx, tix);
     } else {
-      logger.warn(
-        "{dir}/{segment}: index files unreadable; reads scan the segment from its start",
-        {
-          dir: this.dir,
-          segment: this.name,
-        },
-      );
+      const message = "{dir}/{segment}: index files unreadable; reads scan it from its start";
+      logger.warn(message, { dir: this.dir, segment: this.name });
       ix = new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
     }
     if (this.#isSealed && !this.#removed) {
