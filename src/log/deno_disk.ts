@@ -33,24 +33,24 @@ export interface DenoDiskOptions {
 class Handle {
   fs: Deno.FsFile | undefined;
   #opening: Promise<Deno.FsFile> | undefined;
-
-  /** Settles once an open in progress has finished (or failed). */
-  get settled(): Promise<unknown> {
-    return this.#opening?.catch(() => {}) ?? Promise.resolve();
-  }
   /** Operations and holds using it; it closes only at 0. */
   users = 0;
   /** Set when its file closes: the descriptor goes as soon as the last user leaves. */
   retired = false;
 
-  constructor(readonly cache: HandleCache, readonly path: string) {}
+  constructor(readonly cache: HandleCache, readonly path: string, readonly write: boolean) {}
+
+  /** Settles once an open in progress has finished (or failed). */
+  get settled(): Promise<unknown> {
+    return this.#opening?.catch(() => {}) ?? Promise.resolve();
+  }
 
   /** The open descriptor, opened if needed; the caller must {@link release} it. */
   acquire(): Deno.FsFile | Promise<Deno.FsFile> {
     this.users++;
-    this.cache.touch(this);
+    this.cache.using(this);
     if (this.fs !== undefined) return this.fs;
-    this.#opening ??= Deno.open(this.path, { read: true, write: true }).then(
+    this.#opening ??= Deno.open(this.path, { read: true, write: this.write }).then(
       (fs) => {
         this.#opening = undefined;
         this.fs = fs;
@@ -101,7 +101,8 @@ class HandleCache {
     readonly onHandle: ((event: HandleEvent, openNow: number) => void) | undefined,
   ) {}
 
-  touch(h: Handle): void {
+  /** `h` is in use: not idle until released. */
+  using(h: Handle): void {
     this.#idle.delete(h);
   }
 
@@ -151,9 +152,9 @@ class DenoFile implements DiskFile {
     opened: Deno.FsFile,
     readonly onClose: (f: DenoFile) => void,
   ) {
-    this.#writer = new Handle(cache, path);
-    this.#reader = new Handle(cache, path);
-    this.#syncer = new Handle(cache, path);
+    this.#writer = new Handle(cache, path, true);
+    this.#reader = new Handle(cache, path, false);
+    this.#syncer = new Handle(cache, path, true);
     this.#writer.adopt(opened);
   }
 

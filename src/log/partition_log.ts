@@ -553,7 +553,7 @@ export class PartitionLog {
     try {
       await this.#group.idle();
       await old.file.sync();
-      await old.seal(this.#o.disk, { write: true });
+      await old.seal(this.#o.disk);
       const seg = await Segment.open(this.#o.disk, this.dir, base, {
         create: true,
         nowMs: now,
@@ -987,14 +987,13 @@ export class PartitionLog {
       if (clean && (await seg.loadIndexes(o.disk, this.#scan)) && seg.nextOffset === nextBase) {
         this.#segments.push(seg);
         expected = seg.nextOffset;
-        await seg.seal(o.disk, { write: false });
         continue;
       }
       const r = await seg.rebuild({ ...this.#scan, verifyCrc: true });
       this.#segments.push(seg);
       expected = seg.nextOffset;
       // Sealed at once, so recovery holds one segment's live index at a time.
-      if (!r.error && nextBase !== undefined) await seg.seal(o.disk, { write: true });
+      if (!r.error && nextBase !== undefined) await seg.seal(o.disk);
       if (r.error) {
         logger.warn("recovered {dir}/{segment}: cut at byte {position}: {reason}", {
           dir: this.dir,

@@ -138,7 +138,10 @@ export class Segment implements IndexView, IndexHolder {
    * (lookups then scan from the segment's start) and a warning.
    */
   index(disk: Disk): IndexView | Promise<IndexView> {
-    if (!this.#isSealed) return this;
+    return this.#isSealed ? this.#sealedIndex(disk) : this;
+  }
+
+  #sealedIndex(disk: Disk): SealedIndex | Promise<SealedIndex> {
     if (this.#sealed !== null) {
       this.indexCache.touch(this);
       return this.#sealed;
@@ -150,18 +153,8 @@ export class Segment implements IndexView, IndexHolder {
   }
 
   async #load(disk: Disk): Promise<SealedIndex> {
-    const idx = await readWhole(disk, joinPath(this.dir, segmentName(this.baseOffset, "index")));
-    const tix = await readWhole(
-      disk,
-      joinPath(this.dir, segmentName(this.baseOffset, "timeindex")),
-    );
-    let ix: SealedIndex;
-    if (
-      idx && tix && idx.length % OFFSET_ENTRY_BYTES === 0 && tix.length % TIME_ENTRY_BYTES === 0 &&
-      idx.length / OFFSET_ENTRY_BYTES === tix.length / TIME_ENTRY_BYTES
-    ) {
-      ix = new SealedIndex(this.baseOffset, idx, tix);
-    } else {
+    let ix = await readIndexFiles(disk, this.dir, this.baseOffset);
+    if (ix === null) {
       const message = "{dir}/{segment}: index files unreadable; reads scan it from its start";
       logger.warn(message, { dir: this.dir, segment: this.name });
       ix = new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
@@ -173,26 +166,27 @@ export class Segment implements IndexView, IndexHolder {
     return ix;
   }
 
-  /**
-   * Seals the segment: its index becomes the bytes of its index files (written first unless
-   * `write` is false, when they are known to hold it) and joins the cache.
-   */
-  async seal(disk: Disk, o: { write: boolean }): Promise<void> {
+  /** Seals the segment: writes its index files, then keeps their bytes as its index. */
+  async seal(disk: Disk): Promise<void> {
     if (this.#isSealed) return;
     const [idx, tix] = this.#encode();
-    if (o.write) await this.#writeFiles(disk, idx, tix);
-    this.#sealed = new SealedIndex(this.baseOffset, idx, tix);
+    await this.#writeFiles(disk, idx, tix);
+    this.#sealAs(new SealedIndex(this.baseOffset, idx, tix));
+  }
+
+  #sealAs(ix: SealedIndex): void {
+    this.#sealed = ix;
     this.#isSealed = true;
     this.#offsets = [];
     this.#positions = [];
     this.#stamps = [];
-    this.indexCache.add(this, this.#sealed.bytes, false);
+    this.indexCache.add(this, ix.bytes, false);
   }
 
   /** Makes a sealed segment active again (a suffix truncation reached it): a live index. */
   async unseal(disk: Disk): Promise<void> {
     if (!this.#isSealed) return;
-    const ix = await this.index(disk) as SealedIndex;
+    const ix = await this.#sealedIndex(disk);
     this.indexCache.delete(this);
     this.#isSealed = false;
     this.#sealed = null;
@@ -238,43 +232,38 @@ export class Segment implements IndexView, IndexHolder {
   async loadIndexes(disk: Disk, scan: ScanOptions): Promise<boolean> {
     this.#reset();
     const fileBytes = await this.file.size();
-    const idx = await readWhole(disk, joinPath(this.dir, segmentName(this.baseOffset, "index")));
-    const tix = await readWhole(
-      disk,
-      joinPath(this.dir, segmentName(this.baseOffset, "timeindex")),
-    );
-    if (!idx || !tix || idx.length % OFFSET_ENTRY_BYTES || tix.length % TIME_ENTRY_BYTES) {
-      return false;
+    const ix = await readIndexFiles(disk, this.dir, this.baseOffset);
+    if (ix === null) return false;
+    let last: [number, number, number] = [this.baseOffset, 0, -1];
+    for (let i = 0; i < ix.entries; i++) {
+      const entry = ix.entry(i);
+      const [offset, position, stamp] = entry;
+      if (offset <= last[0] || position <= last[1] || position >= fileBytes) return false;
+      if (ix.timeOffset(i) !== offset || stamp < last[2]) return false;
+      last = entry;
     }
-    if (idx.length / OFFSET_ENTRY_BYTES !== tix.length / TIME_ENTRY_BYTES) return false;
-    const idv = new DataView(idx.buffer, idx.byteOffset, idx.length);
-    const tdv = new DataView(tix.buffer, tix.byteOffset, tix.length);
-    for (let i = 0; i * OFFSET_ENTRY_BYTES < idx.length; i++) {
-      const offset = this.baseOffset + idv.getUint32(i * OFFSET_ENTRY_BYTES);
-      const position = idv.getUint32(i * OFFSET_ENTRY_BYTES + 4);
-      const stamp = Number(tdv.getBigInt64(i * TIME_ENTRY_BYTES));
-      const tOffset = this.baseOffset + tdv.getUint32(i * TIME_ENTRY_BYTES + 8);
-      const prevOff = this.#offsets[i - 1] ?? this.baseOffset;
-      const prevPos = this.#positions[i - 1] ?? 0;
-      if (offset <= prevOff || position <= prevPos || position >= fileBytes || tOffset !== offset) {
-        return false;
-      }
-      if (stamp < (this.#stamps[i - 1] ?? -1)) return false;
-      this.#offsets.push(offset);
-      this.#positions.push(position);
-      this.#stamps.push(stamp);
-    }
-    return await this.#scanTail(scan, fileBytes);
+    if (!(await this.#scanTail(scan, fileBytes, ix.entries > 0 ? last : null))) return false;
+    this.#sealAs(ix);
+    return true;
   }
 
-  async #scanTail(scan: ScanOptions, fileBytes: number): Promise<boolean> {
-    const from = this.#positions[this.#positions.length - 1] ?? 0;
+  /**
+   * Scans from the last index entry (`last`: offset, position, stamp; null for none) to
+   * `fileBytes` for the segment's end and max timestamp. False if the batch there is not the
+   * entry's, or the scan stops short.
+   */
+  async #scanTail(
+    scan: ScanOptions,
+    fileBytes: number,
+    last: readonly [number, number, number] | null,
+  ): Promise<boolean> {
+    const from = last?.[1] ?? 0;
     this.sizeBytes = from;
-    this.maxTimestamp = this.#stamps[this.#stamps.length - 1] ?? -1;
+    this.maxTimestamp = last?.[2] ?? -1;
     this.maxTimestampOffset = -1;
     let ok = true;
     const r = await scanBatches(this.file, from, fileBytes, scan, (b) => {
-      if (b.position === from && from > 0 && b.view.baseOffset !== this.#offsets.at(-1)) {
+      if (last !== null && b.position === from && b.view.baseOffset !== last[0]) {
         ok = false;
         return false;
       }
@@ -315,7 +304,11 @@ export class Segment implements IndexView, IndexHolder {
     }
     this.nextOffset = this.baseOffset;
     this.maxTimestampOffset = -1;
-    if (!(await this.#scanTail(scan, cut))) {
+    const n = this.#positions.length;
+    const last = n > 0
+      ? [this.#offsets[n - 1]!, this.#positions[n - 1]!, this.#stamps[n - 1]!] as const
+      : null;
+    if (!(await this.#scanTail(scan, cut, last))) {
       throw new Error(`segment ${this.name}: tail unreadable after truncation at ${cut}`);
     }
     if (this.sizeBytes === 0) {
@@ -407,6 +400,9 @@ export class Segment implements IndexView, IndexHolder {
   }
 
   #reset(): void {
+    this.indexCache.delete(this);
+    this.#isSealed = false;
+    this.#sealed = null;
     this.sizeBytes = 0;
     this.nextOffset = this.baseOffset;
     this.maxTimestamp = -1;
@@ -431,6 +427,21 @@ function floorIndex(a: readonly number[], x: number): number {
     } else hi = mid - 1;
   }
   return found;
+}
+
+/** A segment's index files as a {@link SealedIndex}; null if either is missing or misshapen. */
+async function readIndexFiles(
+  disk: Disk,
+  dir: string,
+  baseOffset: number,
+): Promise<SealedIndex | null> {
+  const idx = await readWhole(disk, joinPath(dir, segmentName(baseOffset, "index")));
+  const tix = await readWhole(disk, joinPath(dir, segmentName(baseOffset, "timeindex")));
+  if (!idx || !tix || idx.length % OFFSET_ENTRY_BYTES || tix.length % TIME_ENTRY_BYTES) {
+    return null;
+  }
+  if (idx.length / OFFSET_ENTRY_BYTES !== tix.length / TIME_ENTRY_BYTES) return null;
+  return new SealedIndex(baseOffset, idx, tix);
 }
 
 async function readWhole(disk: Disk, path: string): Promise<Uint8Array | null> {
