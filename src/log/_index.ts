@@ -11,6 +11,24 @@
 export const OFFSET_ENTRY_BYTES = 8;
 export const TIME_ENTRY_BYTES = 12;
 
+/**
+ * The largest i in [0, n) for which `holds(i)`, or -1: a binary search, so `holds` must be true
+ * on a prefix of the range and false after it.
+ */
+export function lastWhere(n: number, holds: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (holds(mid)) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /** Lookups a segment's index answers (see `Segment.lookup` and `Segment.timeLookup`). */
 export interface IndexView {
   /** Byte position of the last indexed batch at or before `offset`; 0 when none. */
@@ -44,30 +62,16 @@ export class SealedIndex implements IndexView {
 
   lookup(offset: number): number {
     const rel = offset - this.baseOffset;
-    let lo = 0;
-    let hi = this.entries - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.#offsets.getUint32(mid * OFFSET_ENTRY_BYTES) <= rel) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = lastWhere(
+      this.entries,
+      (i) => this.#offsets.getUint32(i * OFFSET_ENTRY_BYTES) <= rel,
+    );
     return found < 0 ? 0 : this.#offsets.getUint32(found * OFFSET_ENTRY_BYTES + 4);
   }
 
   timeLookup(ts: number): number {
-    let lo = 0;
-    let hi = this.entries - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.#stamp(mid) < ts) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    // Largest entry whose stamp is below ts: all batches before it are too old.
+    const found = lastWhere(this.entries, (i) => this.#stamp(i) < ts);
     return found < 0
       ? this.baseOffset
       : this.baseOffset + this.#times.getUint32(found * TIME_ENTRY_BYTES + 8);

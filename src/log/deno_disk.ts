@@ -145,17 +145,21 @@ class DenoFile implements DiskFile {
   #writeAt: { fs: Deno.FsFile; position: number } | undefined;
   #closed = false;
 
-  /** `opened` (a descriptor of the file just opened) becomes the write handle, idle. */
+  /**
+   * `opened`, a descriptor of the file just opened, becomes an idle handle: the write handle
+   * for a file just created (writes come next), else the read handle (an existing file is
+   * mostly measured and read: recovery, index files).
+   */
   constructor(
     readonly path: string,
     cache: HandleCache,
-    opened: Deno.FsFile,
+    opened: { fs: Deno.FsFile; forWrite: boolean },
     readonly onClose: (f: DenoFile) => void,
   ) {
     this.#writer = new Handle(cache, path, true);
     this.#reader = new Handle(cache, path, false);
     this.#syncer = new Handle(cache, path, true);
-    this.#writer.adopt(opened);
+    (opened.forWrite ? this.#writer : this.#reader).adopt(opened.fs);
   }
 
   #closedError(): Promise<never> {
@@ -227,7 +231,8 @@ class DenoFile implements DiskFile {
 
   size(): Promise<number> {
     if (this.#closed) return this.#closedError();
-    return this.#use(this.#writer, async (fs) => (await fs.stat()).size);
+    // stat moves no file position, so it needs no place in either queue.
+    return this.#use(this.#reader, async (fs) => (await fs.stat()).size);
   }
 
   async hold(): Promise<void> {
@@ -275,13 +280,12 @@ export class DenoDisk implements Disk {
   }
 
   async open(path: string, options: { create?: boolean } = {}): Promise<DiskFile> {
-    // Opened now so a missing file fails here; the descriptor then joins the cache.
-    const probe = await Deno.open(path, {
-      read: true,
-      write: true,
-      create: options.create ?? false,
-    });
-    const file = new DenoFile(path, this.#cache, probe, (f) => {
+    // Opened now so a missing file fails here; the descriptor then joins the cache. Deno
+    // creates only with write access, so a read-only open is for existing files.
+    const create = options.create ?? false;
+    const probe = await Deno.open(path, { read: true, write: create, create });
+    const opened = { fs: probe, forWrite: create };
+    const file = new DenoFile(path, this.#cache, opened, (f) => {
       const same = this.#files.get(path);
       same?.delete(f);
       if (same?.size === 0) this.#files.delete(path);

@@ -32,7 +32,7 @@ import {
 } from "./errors.ts";
 import { ProducerStateTable } from "./producer_state.ts";
 import { Segment, SEGMENT_NAME } from "./segment.ts";
-import { IndexCache } from "./_index.ts";
+import { IndexCache, lastWhere } from "./_index.ts";
 import { BufferPool, MAX_POOLED_BUFFER_BYTES } from "../buffer_pool.ts";
 
 const logger = getLogger(["chronik", "log"]);
@@ -717,17 +717,8 @@ export class PartitionLog {
 
   /** Index of the last segment with baseOffset <= offset (0 if none). */
   #segmentIndex(offset: number): number {
-    let lo = 0;
-    let hi = this.#segments.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.#segments[mid]!.baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
+    const segs = this.#segments;
+    return Math.max(0, lastWhere(segs.length, (i) => segs[i]!.baseOffset <= offset));
   }
 
   /**

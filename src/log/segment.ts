@@ -15,6 +15,7 @@ import {
   type IndexCache,
   type IndexHolder,
   type IndexView,
+  lastWhere,
   OFFSET_ENTRY_BYTES,
   SealedIndex,
   TIME_ENTRY_BYTES,
@@ -112,23 +113,14 @@ export class Segment implements IndexView, IndexHolder {
 
   /** Byte position of the last indexed batch at or before `offset` (live index only). */
   lookup(offset: number): number {
-    const i = floorIndex(this.#offsets, offset);
+    const i = lastWhere(this.#offsets.length, (j) => this.#offsets[j]! <= offset);
     return i < 0 ? 0 : this.#positions[i]!;
   }
 
   /** An offset to start scanning from for the first batch with maxTimestamp >= `ts` (live). */
   timeLookup(ts: number): number {
     // Largest entry whose stamp is below ts: all batches before it are too old.
-    let lo = 0;
-    let hi = this.#stamps.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.#stamps[mid]! < ts) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = lastWhere(this.#stamps.length, (j) => this.#stamps[j]! < ts);
     return found < 0 ? this.baseOffset : this.#offsets[found]!;
   }
 
@@ -412,21 +404,6 @@ export class Segment implements IndexView, IndexHolder {
     this.#stamps = [];
     this.#bytesSinceIndex = 0;
   }
-}
-
-/** Index of the largest element <= `x` in ascending `a`, or -1. */
-function floorIndex(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= x) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
 }
 
 /** A segment's index files as a {@link SealedIndex}; null if either is missing or misshapen. */

@@ -81,6 +81,22 @@ Deno.test("deno disk", async (t) => {
       for (let i = 0; i < 20; i++) await d.remove(`${dir}/f${i}`);
     });
 
+    await t.step(
+      "an existing file is measured and read on the descriptor its open made",
+      async () => {
+        await Deno.writeFile(`${dir}/existing`, Uint8Array.of(4, 5, 6));
+        const events: string[] = [];
+        const d = new DenoDisk({ onHandle: (e) => events.push(e) });
+        const f = await d.open(`${dir}/existing`);
+        assert.equal(await f.size(), 3);
+        assert.deepEqual([...await f.read(0, 3)], [4, 5, 6]);
+        assert.deepEqual(events, ["opened"]);
+        f.close();
+        assert.deepEqual(events, ["opened", "closed"]);
+        await d.remove(`${dir}/existing`);
+      },
+    );
+
     await t.step("a held file reads after its removal, however many others open", async () => {
       const before = openDescriptors();
       const d = new DenoDisk({ maxOpenFiles: 3 });
