@@ -34,7 +34,8 @@
  * Recovery on open: segments below the checkpoint's recovery point (advanced at every roll,
  * `flush` and clean close) load their index files; the rest are scanned, verifying framing, CRC
  * and offset order; the first torn or corrupt batch and everything after it are cut. Producer
- * state is replayed from batch headers.
+ * state comes from the newest producer snapshot (written at every roll and clean close) and the
+ * batch headers after it, so an open reads what was written since the last roll, not the log.
  *
  * Storage goes through {@link Disk}: {@link DenoDisk} in production, {@link MemoryDisk} in tests
  * (crash loses unsynced bytes; tear, cut and corrupt helpers; injected call failures).
@@ -72,6 +73,7 @@ export {
   lastSequence,
   type ProducerBatch,
   type ProducerCheck,
+  type ProducerSnapshotEntry,
   ProducerStateTable,
   type SequenceRange,
 } from "./producer_state.ts";

@@ -33,6 +33,13 @@ import {
 import { ProducerStateTable } from "./producer_state.ts";
 import { Segment, SEGMENT_NAME } from "./segment.ts";
 import { IndexCache, lastWhere } from "./_index.ts";
+import {
+  maxSnapshotBytes,
+  readSnapshot,
+  SNAPSHOT_NAME,
+  snapshotName,
+  writeSnapshot,
+} from "./_producer_snapshot.ts";
 import { BufferPool, MAX_POOLED_BUFFER_BYTES } from "../buffer_pool.ts";
 
 const logger = getLogger(["chronik", "log"]);
@@ -158,6 +165,12 @@ interface PendingAppend extends PromiseWithResolvers<AppendResult> {
   readonly options: AppendOptions;
 }
 
+/**
+ * Producer snapshots kept: the newest, and one before it in case the newest cannot be read (then
+ * the replay is one segment longer instead of the whole log).
+ */
+const SNAPSHOTS_KEPT = 2;
+
 /** Used by logs opened without a pool of their own (tests, tools). */
 const defaultWriteBuffers = new BufferPool();
 
@@ -250,6 +263,8 @@ export class PartitionLog {
   #draining = false;
   #failed: Error | null = null;
   #closed = false;
+  /** Offsets of the producer snapshots on disk, ascending; none above the log end. */
+  #snapshots: number[] = [];
   readonly #group: GroupSync;
   /** Idempotent-producer state, kept current by every append. */
   readonly producers: ProducerStateTable;
@@ -560,13 +575,41 @@ export class PartitionLog {
         indexIntervalBytes: this.#o.indexIntervalBytes,
         indexCache: this.#o.indexCache,
       });
+      // Every batch below `base` is in the table (appends are prepared after the roll).
+      await this.#snapshot(base);
       await this.#o.disk.syncDir(this.dir);
       this.#segments.push(seg);
       this.#recoveryPoint = base;
       await this.#checkpoint();
+      await this.#pruneSnapshots();
     } catch (e) {
       this.#fail(e);
     }
+  }
+
+  /** Keeps the newest {@link SNAPSHOTS_KEPT} snapshots. */
+  #pruneSnapshots(): Promise<void> {
+    const oldestKept = this.#snapshots.at(-SNAPSHOTS_KEPT) ?? 0;
+    return this.#dropSnapshots((at) => at >= oldestKept);
+  }
+
+  /** Writes a producer snapshot at `offset`; every byte below it must be synced already. */
+  async #snapshot(offset: number): Promise<void> {
+    await writeSnapshot(this.#o.disk, this.dir, offset, this.producers.entries());
+    this.#snapshots = [...this.#snapshots.filter((at) => at !== offset), offset];
+  }
+
+  /**
+   * Removes the snapshots `keep` refuses. Removals are made durable by the directory sync of the
+   * next checkpoint, which every caller that moves the log end back writes before an append.
+   */
+  async #dropSnapshots(keep: (offset: number) => boolean): Promise<void> {
+    const all = this.#snapshots;
+    const kept = all.filter(keep);
+    for (const at of all) {
+      if (!kept.includes(at)) await this.#o.disk.remove(joinPath(this.dir, snapshotName(at)));
+    }
+    this.#snapshots = kept;
   }
 
   #checkpoint(): Promise<void> {
@@ -733,12 +776,17 @@ export class PartitionLog {
       if (offset >= this.logEndOffset) return this.logEndOffset;
       await this.#group.idle();
       try {
+        // Offsets from here on may be written again: no snapshot may describe the old ones.
+        await this.#dropSnapshots((at) => at <= offset);
         while (this.#segments.length > 1 && this.#active.baseOffset >= offset) {
           await this.#segments.pop()!.remove(this.#o.disk);
         }
         await this.#active.unseal(this.#o.disk);
         await this.#active.truncateTo(offset, this.#scan);
+        // A cut inside a batch that straddles the log start leaves the log end below it.
+        this.#logStartOffset = Math.min(this.#logStartOffset, this.logEndOffset);
         this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#active.baseOffset);
+        await this.#dropSnapshots((at) => at <= this.logEndOffset);
         await this.#checkpoint();
         await this.#rebuildProducers();
       } catch (e) {
@@ -782,6 +830,7 @@ export class PartitionLog {
     this.#segments = [seg];
     this.#logStartOffset = offset;
     this.#recoveryPoint = offset;
+    await this.#dropSnapshots(() => false);
     await this.#checkpoint();
     for (const s of old) {
       if (s.baseOffset !== offset) await s.remove(this.#o.disk);
@@ -796,6 +845,9 @@ export class PartitionLog {
       await this.#segments.shift()!.remove(this.#o.disk);
       dropped++;
     }
+    // A replay from below the first segment is no longer possible.
+    const first = this.#segments[0]!.baseOffset;
+    await this.#dropSnapshots((at) => at >= first);
     return dropped;
   }
 
@@ -931,8 +983,10 @@ export class PartitionLog {
       if (!this.#failed) {
         await this.#active.file.sync();
         await this.#active.writeIndexes(this.#o.disk);
+        await this.#snapshot(this.logEndOffset);
         this.#recoveryPoint = this.logEndOffset;
         await this.#checkpoint();
+        await this.#pruneSnapshots();
       }
     } finally {
       for (const s of this.#segments) s.close();
@@ -944,10 +998,14 @@ export class PartitionLog {
     await o.disk.mkdirp(this.dir);
     const names = await o.disk.list(this.dir);
     const bases = new Set<number>();
+    const snapshots: number[] = [];
     for (const n of names) {
       const m = SEGMENT_NAME.exec(n);
       if (m && m[2] === "log") bases.add(Number(m[1]));
+      const s = SNAPSHOT_NAME.exec(n);
+      if (s) snapshots.push(Number(s[1]));
     }
+    this.#snapshots = snapshots.sort((a, b) => a - b);
     for (const n of names) {
       const m = SEGMENT_NAME.exec(n);
       // Index files without their log are leftovers of a deletion cut short.
@@ -974,8 +1032,11 @@ export class PartitionLog {
         await this.#dropFrom(sorted.slice(i), `segment ${base} does not continue ${expected}`);
         break;
       }
-      const clean = nextBase !== undefined && nextBase <= recoveryPoint;
-      if (clean && (await seg.loadIndexes(o.disk, this.#scan)) && seg.nextOffset === nextBase) {
+      // A sealed segment is clean below the recovery point; the last one only after a clean
+      // close, which sets the recovery point to the log end.
+      const end = nextBase ?? recoveryPoint;
+      const clean = end <= recoveryPoint && end > base;
+      if (clean && (await seg.loadIndexes(o.disk, this.#scan)) && seg.nextOffset === end) {
         this.#segments.push(seg);
         expected = seg.nextOffset;
         continue;
@@ -1013,6 +1074,10 @@ export class PartitionLog {
     this.#logStartOffset = Math.max(startAt, this.#segments[0]!.baseOffset);
     if (this.#logStartOffset > this.logEndOffset) this.#logStartOffset = this.logEndOffset;
     this.#recoveryPoint = this.#active.baseOffset;
+    // Snapshots above a cut tail describe batches that are gone; below the first segment, ones
+    // that cannot be replayed from.
+    const first = this.#segments[0]!.baseOffset;
+    await this.#dropSnapshots((at) => at >= first && at <= this.logEndOffset);
     await this.#rebuildProducers();
     await this.#checkpoint();
   }
@@ -1030,15 +1095,41 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Producer state from the latest usable snapshot and the batch headers after it; from the
+   * whole log when there is none. Batches ending below the log start do not count.
+   */
   async #rebuildProducers(): Promise<void> {
     this.producers.clear();
+    const from = await this.#restoreSnapshot();
     for (const seg of this.#segments) {
-      const r = await scanBatches(seg.file, 0, seg.sizeBytes, this.#scan, (b) => {
-        if (b.view.lastOffset >= this.#logStartOffset) {
+      if (seg.nextOffset <= from) continue;
+      const start = seg.baseOffset >= from ? 0 : (await seg.index(this.#o.disk)).lookup(from);
+      const r = await scanBatches(seg.file, start, seg.sizeBytes, this.#scan, (b) => {
+        if (b.view.baseOffset >= from && b.view.lastOffset >= this.#logStartOffset) {
           this.producers.record(b.view, b.view.baseOffset);
         }
       });
       if (r.error) this.#corrupt(seg, r.endPosition, r.error);
     }
+  }
+
+  /** Loads the newest readable snapshot into the empty table; returns the offset to replay from. */
+  async #restoreSnapshot(): Promise<number> {
+    const bound = maxSnapshotBytes(this.#o.maxProducers);
+    for (const at of [...this.#snapshots].reverse()) {
+      const entries = await readSnapshot(this.#o.disk, this.dir, at, bound);
+      if (typeof entries === "string") {
+        logger.warn("producer snapshot {dir}/{name} not used: {why}", {
+          dir: this.dir,
+          name: snapshotName(at),
+          why: entries,
+        });
+        continue;
+      }
+      for (const e of entries) this.producers.restore(e, this.#logStartOffset);
+      return at;
+    }
+    return this.#segments[0]!.baseOffset;
   }
 }

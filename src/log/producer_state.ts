@@ -1,8 +1,8 @@
 /**
  * Idempotent-producer state: per producer id, its epoch and its last five batches' sequence
  * ranges with their offsets. {@link ProducerStateTable.check} classifies an incoming batch before
- * it is appended; {@link ProducerStateTable.record} notes an appended batch. Rebuilt on open by
- * replaying batch headers from the log.
+ * it is appended; {@link ProducerStateTable.record} notes an appended batch. Rebuilt on open from
+ * the log's latest producer snapshot and the batch headers after it (`_producer_snapshot.ts`).
  *
  * @module
  */
@@ -25,6 +25,16 @@ export interface SequenceRange {
   readonly lastSeq: number;
   readonly firstOffset: number;
   readonly lastOffset: number;
+}
+
+/** One producer's state as a snapshot keeps it. */
+export interface ProducerSnapshotEntry {
+  readonly producerId: bigint;
+  readonly epoch: number;
+  /** Last offset of its last batch (idempotent or not). */
+  readonly lastOffset: number;
+  /** Its last batches of the current epoch, oldest first; at most {@link BATCHES_PER_PRODUCER}. */
+  readonly batches: readonly SequenceRange[];
 }
 
 interface ProducerEntry {
@@ -121,9 +131,46 @@ export class ProducerStateTable {
     }
   }
 
-  /** Forgets producers whose last batch ends below `offset` (log start moved past them). */
+  /** Every producer with its state, least recently updated first (the order eviction uses). */
+  *entries(): IterableIterator<ProducerSnapshotEntry> {
+    for (const [producerId, e] of this.#producers) {
+      yield { producerId, epoch: e.epoch, lastOffset: e.lastOffset, batches: e.batches };
+    }
+  }
+
+  /**
+   * Adds a producer as {@link entries} gave it (restoring a snapshot, oldest first), keeping only
+   * its batches that end at or after `logStartOffset`, as a replay of the log from there would.
+   * A producer whose last batch ends below it is left out.
+   */
+  restore(entry: ProducerSnapshotEntry, logStartOffset: number): void {
+    if (entry.lastOffset < logStartOffset) return;
+    const batches = entry.batches.filter((r) => r.lastOffset >= logStartOffset)
+      .slice(-BATCHES_PER_PRODUCER);
+    this.#producers.delete(entry.producerId);
+    this.#producers.set(entry.producerId, {
+      epoch: entry.epoch,
+      batches,
+      lastOffset: entry.lastOffset,
+    });
+    if (this.#producers.size > this.maxProducers) {
+      const oldest = this.#producers.keys().next().value;
+      if (oldest !== undefined) this.#producers.delete(oldest);
+    }
+  }
+
+  /**
+   * Forgets what lies below `offset` (the log start moved past it): producers whose last batch
+   * ends there, and the batches of others that do. The table then equals a replay of the log
+   * from `offset`.
+   */
   removeBefore(offset: number): void {
-    for (const [id, e] of this.#producers) if (e.lastOffset < offset) this.#producers.delete(id);
+    for (const [id, e] of this.#producers) {
+      if (e.lastOffset < offset) this.#producers.delete(id);
+      else if ((e.batches[0]?.lastOffset ?? offset) < offset) {
+        e.batches = e.batches.filter((r) => r.lastOffset >= offset);
+      }
+    }
   }
 
   clear(): void {

@@ -3,6 +3,8 @@ import { BatchView, buildBatch, splitBatches } from "../../src/kafka/records/mod
 import {
   BufferPool,
   CorruptBatchError,
+  type Disk,
+  type DiskFile,
   IndexCache,
   InvalidOffsetError,
   LogFailedError,
@@ -12,8 +14,11 @@ import {
   PartitionLog,
   type PartitionLogOptions,
   ProducerSequenceError,
+  type ProducerSnapshotEntry,
+  ProducerStateTable,
   segmentName,
 } from "../../src/log/mod.ts";
+import { SimRng } from "../sim/rng.ts";
 
 const enc = new TextEncoder();
 const DIR = "/data/p0";
@@ -671,4 +676,242 @@ Deno.test("partition log: reads into pooled buffers hand back every one they do 
     assert.equal(out.size, 0);
     await log.close();
   });
+});
+
+/** A disk that counts the bytes read from each file (to see what an open replays). */
+class CountingDisk implements Disk {
+  readonly readBytes = new Map<string, number>();
+  constructor(readonly inner: Disk) {}
+
+  /** Bytes read from `.log` files since the last call: in all, and from the most read one. */
+  takeLogBytes(): { total: number; mostOfOne: number } {
+    let total = 0;
+    let mostOfOne = 0;
+    for (const [path, bytes] of this.readBytes) {
+      if (!path.endsWith(".log")) continue;
+      total += bytes;
+      mostOfOne = Math.max(mostOfOne, bytes);
+    }
+    this.readBytes.clear();
+    return { total, mostOfOne };
+  }
+
+  async open(path: string, options?: { create?: boolean }): Promise<DiskFile> {
+    const f = await this.inner.open(path, options);
+    const count = (bytes: Uint8Array) => {
+      this.readBytes.set(path, (this.readBytes.get(path) ?? 0) + bytes.length);
+      return bytes;
+    };
+    return {
+      path,
+      read: async (p, n, into) => count(await f.read(p, n, into)),
+      write: (p, d) => f.write(p, d),
+      sync: () => f.sync(),
+      truncate: (n) => f.truncate(n),
+      size: () => f.size(),
+      hold: () => f.hold(),
+      release: () => f.release(),
+      close: () => f.close(),
+    };
+  }
+  list(dir: string) {
+    return this.inner.list(dir);
+  }
+  mkdirp(dir: string) {
+    return this.inner.mkdirp(dir);
+  }
+  rename(from: string, to: string) {
+    return this.inner.rename(from, to);
+  }
+  remove(path: string) {
+    return this.inner.remove(path);
+  }
+  syncDir(dir: string) {
+    return this.inner.syncDir(dir);
+  }
+}
+
+/**
+ * The oracle: producer state replayed from every batch of the log, as a log without snapshots
+ * rebuilds it (batches ending below the log start left out).
+ */
+async function replayedProducers(log: PartitionLog): Promise<ProducerSnapshotEntry[]> {
+  const table = new ProducerStateTable();
+  let off = log.logStartOffset;
+  while (off < log.logEndOffset) {
+    const r = await log.read(off, { maxBytes: 1 << 20 });
+    for (const v of views(r.records)) {
+      if (v.lastOffset >= log.logStartOffset) table.record(v, v.baseOffset);
+    }
+    off = r.nextOffset;
+  }
+  return [...table.entries()];
+}
+
+function snapshotPath(offset: number): string {
+  return `${DIR}/${String(offset).padStart(20, "0")}.snapshot`;
+}
+
+function snapshotsOn(disk: MemoryDisk): number[] {
+  return [...disk.nodes.keys()].filter((p) => p.endsWith(".snapshot"))
+    .map((p) => Number(p.slice(DIR.length + 1, -".snapshot".length))).sort((a, b) => a - b);
+}
+
+Deno.test("partition log: producer snapshots bound what an open replays", async (t) => {
+  const mem = new MemoryDisk();
+  const disk = new CountingDisk(mem);
+  const opts = { disk, segmentBytes: 1_000, indexIntervalBytes: 200 };
+  let log = await PartitionLog.open(DIR, { retentionMs: -1, ...opts });
+  const seqs = [0, 0, 0];
+  for (let i = 0; i < 150; i++) {
+    const p = i % 3;
+    await log.append([batch(2, 1_000 + i, { producerId: BigInt(p + 1), baseSequence: seqs[p]! })]);
+    seqs[p]! += 2;
+  }
+  const logBytes = log.sizeBytes;
+  assert.ok(log.segmentCount >= 8, `segments ${log.segmentCount}`);
+  const expected = await replayedProducers(log);
+  assert.deepEqual([...log.producers.entries()], expected);
+  const reopen = async () => {
+    disk.takeLogBytes();
+    log = await PartitionLog.open(DIR, { retentionMs: -1, ...opts });
+    return disk.takeLogBytes();
+  };
+
+  // What an open reads of a segment it need not scan: the tail after its last index entry (at
+  // most an index interval and a batch).
+  const tail = opts.indexIntervalBytes + 100;
+
+  await t.step("a clean reopen replays nothing and scans no segment", async () => {
+    await log.close();
+    assert.deepEqual(snapshotsOn(mem).at(-1), 300, "a snapshot at the log end");
+    const read = await reopen();
+    assert.deepEqual([...log.producers.entries()], expected);
+    // The active segment too: the clean close wrote its indexes and the log end.
+    assert.ok(read.mostOfOne <= tail, `read ${read.mostOfOne} bytes of one segment`);
+  });
+
+  await t.step("after a crash the replay starts at the last roll", async () => {
+    // Past the snapshot the clean close left, over several rolls.
+    for (let i = 0; i < 40; i++) {
+      await log.append([batch(2, 5_000, { producerId: 2n, baseSequence: seqs[1]! })]);
+      seqs[1]! += 2;
+    }
+    const want = await replayedProducers(log);
+    mem.crash();
+    const read = await reopen();
+    assert.deepEqual([...log.producers.entries()], want);
+    // The active segment twice (its recovery scan, then the replay from the last roll), the
+    // others' tails.
+    const most = log.segmentCount * tail + 2 * opts.segmentBytes;
+    assert.ok(read.total <= most, `read ${read.total} bytes of a log of ${log.sizeBytes}`);
+    assert.ok(snapshotsOn(mem).length <= 2, `snapshots ${snapshotsOn(mem)}`);
+  });
+
+  await t.step("without snapshots the whole log is replayed, to the same state", async () => {
+    const want = [...log.producers.entries()];
+    await log.close();
+    for (const at of snapshotsOn(mem)) {
+      await mem.remove(snapshotPath(at));
+    }
+    const read = await reopen();
+    assert.deepEqual([...log.producers.entries()], want);
+    assert.ok(read.total >= logBytes, `read ${read.total} bytes of a log of ${log.sizeBytes}`);
+  });
+
+  await t.step("a damaged newest snapshot falls back to the one before it", async () => {
+    for (let i = 0; i < 20; i++) {
+      await log.append([batch(2, 6_000, { producerId: 3n, baseSequence: seqs[2]! })]);
+      seqs[2]! += 2;
+    }
+    await log.close();
+    const [older, newest] = snapshotsOn(mem).slice(-2);
+    assert.ok(older !== undefined && newest !== undefined, `snapshots ${snapshotsOn(mem)}`);
+    mem.corrupt(snapshotPath(newest), 20);
+    await reopen();
+    assert.deepEqual([...log.producers.entries()], await replayedProducers(log));
+    await log.close();
+  });
+});
+
+Deno.test("partition log: producer state after any history equals a replay of the log (seeded)", async () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const rng = new SimRng(seed);
+    const disk = new MemoryDisk();
+    const opts = { segmentBytes: 1_500, indexIntervalBytes: 200 };
+    let log = await openMem(disk, opts);
+    const epochs = [0, 0, 0, 0];
+    const seqs = [0, 0, 0, 0];
+    const history: string[] = [];
+    const check = async (what: string) => {
+      history.push(what);
+      const want = await replayedProducers(log);
+      assert.deepEqual(
+        [...log.producers.entries()],
+        want,
+        `seed ${seed}, after: ${history.join(", ")}`,
+      );
+      for (const at of snapshotsOn(disk)) {
+        assert.ok(at <= log.logEndOffset, `seed ${seed}: snapshot ${at} above ${log.logEndOffset}`);
+      }
+    };
+    for (let step = 0; step < 120; step++) {
+      const r = rng.nextInt(100);
+      const start = log.logStartOffset;
+      const end = log.logEndOffset;
+      if (r < 70) {
+        const p = rng.nextInt(5);
+        const n = rng.between(1, 3);
+        if (p === 4) {
+          await log.append([batch(n, step)]);
+        } else {
+          if (rng.chance(0.05)) {
+            epochs[p]!++;
+            seqs[p] = 0;
+          }
+          await log.append([batch(n, step, {
+            producerId: BigInt(p + 1),
+            producerEpoch: epochs[p]!,
+            baseSequence: seqs[p]!,
+          })]);
+          seqs[p]! += n;
+        }
+        await check("append");
+      } else if (r < 78) {
+        const at = rng.between(start, end);
+        await log.truncateSuffix(at);
+        await check(`truncateSuffix(${at})`);
+      } else if (r < 83) {
+        const at = rng.between(start, end + (rng.chance(0.2) ? 5 : 0));
+        await log.truncatePrefix(at);
+        await check(`truncatePrefix(${at})`);
+      } else if (r < 90) {
+        await log.close();
+        log = await openMem(disk, opts);
+        await check("clean reopen");
+      } else if (r < 95) {
+        disk.crash();
+        log = await openMem(disk, opts);
+        await check("crash");
+      } else if (r < 98) {
+        // Synced bytes lost at the tail (a disk that lied): the log end moves back on open.
+        const active = [...disk.nodes.keys()].filter((p) => p.endsWith(".log")).sort().at(-1)!;
+        const size = disk.contents(active).length;
+        await log.close();
+        disk.cut(active, rng.nextInt(size + 1));
+        log = await openMem(disk, opts);
+        await check("tail cut");
+      } else {
+        const newest = snapshotsOn(disk).at(-1);
+        if (newest !== undefined) {
+          const path = snapshotPath(newest);
+          disk.corrupt(path, rng.nextInt(disk.contents(path).length));
+        }
+        disk.crash();
+        log = await openMem(disk, opts);
+        await check("damaged newest snapshot, crash");
+      }
+    }
+    await log.close();
+  }
 });

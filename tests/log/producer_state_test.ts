@@ -75,4 +75,32 @@ Deno.test("producer state", async (t) => {
     p.removeBefore(4);
     assert.deepEqual([1n, 3n, 4n].map((id) => p.get(id) !== undefined), [false, false, true]);
   });
+
+  await t.step("a log start move also forgets a kept producer's batches below it", () => {
+    const p = new ProducerStateTable();
+    for (let i = 0; i < 4; i++) p.record(b(i * 2, 2), 10 + i * 2);
+    p.removeBefore(14);
+    assert.deepEqual(p.get(1n)!.batches.map((r) => r.firstOffset), [14, 16]);
+    // The sequence continues; the forgotten batches are no longer duplicates.
+    assert.deepEqual(p.check(b(8, 1)), { kind: "inSequence" });
+    assert.deepEqual(p.check(b(0, 2)), { kind: "outOfOrder", code: 45, expectedSeq: 8 });
+  });
+
+  await t.step("entries and restore carry the table, oldest first, cut at the log start", () => {
+    const p = new ProducerStateTable();
+    p.record(b(0, 3, 1, 7n), 0);
+    p.record(b(0, 1, 0, 8n), 3);
+    p.record(b(3, 2, 1, 7n), 4);
+    p.record(b(-1, 1, 0, -1n), 6);
+    const entries = [...p.entries()];
+    assert.deepEqual(entries.map((e) => e.producerId), [8n, 7n]);
+    const q = new ProducerStateTable();
+    for (const e of entries) q.restore(e, 0);
+    assert.deepEqual([...q.entries()], entries);
+    const cut = new ProducerStateTable();
+    for (const e of entries) cut.restore(e, 4);
+    assert.deepEqual([...cut.entries()], [
+      { producerId: 7n, epoch: 1, lastOffset: 5, batches: [p.get(7n)!.batches[1]!] },
+    ]);
+  });
 });

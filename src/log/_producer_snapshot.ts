@@ -1,0 +1,163 @@
+/**
+ * Producer snapshots: `<offset>.snapshot` holds the idempotent-producer state after every batch
+ * below `offset`, so opening a log replays batch headers from the latest snapshot instead of from
+ * the log's first byte. The log writes one when it rolls a segment (offset = the new segment's
+ * base) and at clean close (offset = the log end), each after the bytes below it are synced.
+ *
+ * A snapshot is derived data: a missing or damaged one only means a longer replay. The log keeps
+ * it true by deleting every snapshot above the log end whenever the log end moves back (a cut
+ * tail on open, a suffix truncation), before offsets there can be written again.
+ *
+ * Format, big-endian: magic `CHRNPSv1`, offset (i64), producer count (u32), then per producer,
+ * least recently updated first: producer id (i64), epoch (i16), last offset (i64), batch count
+ * (u8, at most 5), and per batch first sequence (i32), last sequence (i32), first offset (i64),
+ * last offset (i64); last, a CRC32C (u32) of everything before it.
+ *
+ * @module
+ */
+
+import { crc32c } from "../kafka/records/mod.ts";
+import { type Disk, joinPath } from "./disk.ts";
+import {
+  BATCHES_PER_PRODUCER,
+  type ProducerSnapshotEntry,
+  type SequenceRange,
+} from "./producer_state.ts";
+
+export const SNAPSHOT_NAME = /^(\d{20})\.snapshot$/;
+
+const MAGIC = new TextEncoder().encode("CHRNPSv1");
+const HEAD_BYTES = MAGIC.length + 8 + 4;
+const PRODUCER_BYTES = 8 + 2 + 8 + 1;
+const RANGE_BYTES = 4 + 4 + 8 + 8;
+
+export function snapshotName(offset: number): string {
+  return `${String(offset).padStart(20, "0")}.snapshot`;
+}
+
+/** The snapshot's bytes for `entries` (oldest first) at `offset`. */
+export function encodeSnapshot(
+  offset: number,
+  entries: Iterable<ProducerSnapshotEntry>,
+): Uint8Array {
+  const list = [...entries];
+  let size = HEAD_BYTES + 4;
+  for (const e of list) size += PRODUCER_BYTES + e.batches.length * RANGE_BYTES;
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  let at = MAGIC.length;
+  dv.setBigInt64(at, BigInt(offset));
+  dv.setUint32(at + 8, list.length);
+  at = HEAD_BYTES;
+  for (const e of list) {
+    dv.setBigInt64(at, e.producerId);
+    dv.setInt16(at + 8, e.epoch);
+    dv.setBigInt64(at + 10, BigInt(e.lastOffset));
+    dv.setUint8(at + 18, e.batches.length);
+    at += PRODUCER_BYTES;
+    for (const r of e.batches) {
+      dv.setInt32(at, r.firstSeq);
+      dv.setInt32(at + 4, r.lastSeq);
+      dv.setBigInt64(at + 8, BigInt(r.firstOffset));
+      dv.setBigInt64(at + 16, BigInt(r.lastOffset));
+      at += RANGE_BYTES;
+    }
+  }
+  dv.setUint32(at, crc32c(out.subarray(0, at)));
+  return out;
+}
+
+/**
+ * The producers a snapshot holds, oldest first, or why it cannot be used: wrong magic, offset or
+ * CRC, or lengths that do not add up.
+ */
+export function decodeSnapshot(
+  offset: number,
+  bytes: Uint8Array,
+): ProducerSnapshotEntry[] | string {
+  if (bytes.length < HEAD_BYTES + 4) return `${bytes.length} bytes is too short`;
+  if (MAGIC.some((b, i) => bytes[i] !== b)) return "bad magic";
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const body = bytes.length - 4;
+  if (dv.getUint32(body) !== crc32c(bytes.subarray(0, body))) return "bad CRC";
+  const at0 = Number(dv.getBigInt64(MAGIC.length));
+  if (at0 !== offset) return `holds offset ${at0}, named ${offset}`;
+  const count = dv.getUint32(MAGIC.length + 8);
+  const entries: ProducerSnapshotEntry[] = [];
+  let at = HEAD_BYTES;
+  for (let i = 0; i < count; i++) {
+    if (at + PRODUCER_BYTES > body) return "truncated producer";
+    const n = dv.getUint8(at + 18);
+    if (n > BATCHES_PER_PRODUCER || at + PRODUCER_BYTES + n * RANGE_BYTES > body) {
+      return `bad batch count ${n}`;
+    }
+    const batches: SequenceRange[] = [];
+    for (let j = 0, r = at + PRODUCER_BYTES; j < n; j++, r += RANGE_BYTES) {
+      batches.push({
+        firstSeq: dv.getInt32(r),
+        lastSeq: dv.getInt32(r + 4),
+        firstOffset: Number(dv.getBigInt64(r + 8)),
+        lastOffset: Number(dv.getBigInt64(r + 16)),
+      });
+    }
+    entries.push({
+      producerId: dv.getBigInt64(at),
+      epoch: dv.getInt16(at + 8),
+      lastOffset: Number(dv.getBigInt64(at + 10)),
+      batches,
+    });
+    at += PRODUCER_BYTES + n * RANGE_BYTES;
+  }
+  return at === body ? entries : `${body - at} bytes after the last producer`;
+}
+
+/**
+ * Writes the snapshot at `offset` to a temp file, syncs it and renames it into place. The
+ * caller syncs the directory (a roll does so once for the new segment and the snapshot).
+ */
+export async function writeSnapshot(
+  disk: Disk,
+  dir: string,
+  offset: number,
+  entries: Iterable<ProducerSnapshotEntry>,
+): Promise<void> {
+  const name = joinPath(dir, snapshotName(offset));
+  const tmp = name + ".tmp";
+  const f = await disk.open(tmp, { create: true });
+  try {
+    await f.truncate(0);
+    await f.write(0, encodeSnapshot(offset, entries));
+    await f.sync();
+  } finally {
+    f.close();
+  }
+  await disk.rename(tmp, name);
+}
+
+/** The snapshot at `offset`, or why it cannot be used (a missing file included). */
+export async function readSnapshot(
+  disk: Disk,
+  dir: string,
+  offset: number,
+  maxBytes: number,
+): Promise<ProducerSnapshotEntry[] | string> {
+  let f;
+  try {
+    f = await disk.open(joinPath(dir, snapshotName(offset)));
+  } catch (e) {
+    return `cannot open: ${e instanceof Error ? e.message : e}`;
+  }
+  try {
+    const size = await f.size();
+    if (size > maxBytes) return `${size} bytes is over the bound of ${maxBytes}`;
+    return decodeSnapshot(offset, await f.read(0, size));
+  } finally {
+    f.close();
+  }
+}
+
+/** Bytes of a snapshot of `producers` producers at most: the bound `readSnapshot` checks. */
+export function maxSnapshotBytes(producers: number): number {
+  return HEAD_BYTES + 4 + producers * (PRODUCER_BYTES + BATCHES_PER_PRODUCER * RANGE_BYTES);
+}
