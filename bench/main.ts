@@ -13,6 +13,7 @@
  * its data is removed and the bench waits for the disk to go quiet (`settleDisk`).
  *
  * Flags:
+ * - `--help`: print these flags and exit;
  * - `--quick`: 3 s per run, 1 s warm-up (default 10 s, 1 s);
  * - `--seconds N`, `--warmup N`: override the run and warm-up lengths;
  * - `--linger-ms N`: the clients' linger (default 0: a batch leaves as soon as the connection
@@ -118,6 +119,11 @@ class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** `--help`: the flags, as this file's own manual lists them. */
+class HelpRequest extends Error {
+  override name = "HelpRequest";
+}
+
 function parseArgs(argv: readonly string[]): Args {
   let quick = false;
   let all = false;
@@ -146,6 +152,9 @@ function parseArgs(argv: readonly string[]): Args {
   };
   for (let i = 0; i < argv.length; i++) {
     switch (argv[i]) {
+      case "--help":
+      case "-h":
+        throw new HelpRequest();
       case "--quick":
         quick = true;
         break;
@@ -408,13 +417,27 @@ async function runOtherBenches(quick: boolean): Promise<void> {
   }
 }
 
+/** The flags section of this module's doc comment, without its comment markers. */
+async function usage(): Promise<string> {
+  const source = await Deno.readTextFile(new URL(import.meta.url));
+  const doc = source.slice(source.indexOf("/**"), source.indexOf("*/"));
+  const lines = doc.split("\n").map((l) => l.replace(/^\s*\/?\*\*? ?/, ""));
+  const from = lines.findIndex((l) => l.startsWith("Flags:"));
+  const to = lines.findIndex((l, i) => i > from && l.startsWith("@module"));
+  return ["usage: deno task bench [flags]", "", ...lines.slice(from, to)].join("\n").trimEnd();
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
   } catch (error) {
+    if (error instanceof HelpRequest) {
+      console.log(await usage());
+      return 0;
+    }
     if (error instanceof UsageError) {
-      console.error(`bench: ${error.message}`);
+      console.error(`bench: ${error.message} (--help lists the flags)`);
       return 2;
     }
     throw error;
