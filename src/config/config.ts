@@ -247,8 +247,9 @@ function convert(setting: Setting, raw: unknown, source: ConfigSource): SettingV
     }
     case "enum": {
       const values = setting.values ?? [];
-      if (typeof raw !== "string" || !values.includes(raw)) fail(`one of ${values.join("|")}`);
-      value = raw as string;
+      const name = typeof raw === "string" ? (setting.aliases?.[raw] ?? raw) : raw;
+      if (typeof name !== "string" || !values.includes(name)) fail(`one of ${values.join("|")}`);
+      value = name as string;
       break;
     }
   }

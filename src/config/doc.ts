@@ -50,8 +50,11 @@ function describeType(setting: Setting): string {
         : String(setting.max);
       return `int [${lo}, ${hi}]`;
     }
-    case "enum":
-      return (setting.values ?? []).join(" \\| ");
+    case "enum": {
+      const aliases = Object.entries(setting.aliases ?? {}).map(([a, v]) => `${a} = ${v}`);
+      const values = (setting.values ?? []).join(" \\| ");
+      return aliases.length === 0 ? values : `${values} (${aliases.join(", ")})`;
+    }
     default:
       return setting.type;
   }

@@ -22,6 +22,8 @@ export interface Setting {
   readonly default: SettingValue;
   /** For `enum`: the accepted values. */
   readonly values?: readonly string[];
+  /** For `enum`: other names accepted for a value (`warn` for `warning`). */
+  readonly aliases?: Readonly<Record<string, string>>;
   /** Inclusive bounds for `int`. */
   readonly min?: number;
   readonly max?: number;
@@ -123,6 +125,8 @@ export const SETTINGS: readonly Setting[] = [
     type: "enum",
     default: "info",
     values: LOG_LEVELS,
+    // log4j's name, which Kafka operators type.
+    aliases: { warn: "warning" },
     flag: true,
     doc: "Lowest level of diagnostic log lines written to stderr.",
   },

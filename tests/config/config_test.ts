@@ -73,6 +73,12 @@ Deno.test("config precedence: flag > env > file > default", async (t) => {
     assert.equal(c.kafkaPort, 3001);
     assert.equal(c.logLevel, "error");
   });
+  await t.step("log4j's level name warn is warning, from every source", () => {
+    assert.equal(buildConfig({ fileText: 'log.level = "warn"\n' }).logLevel, "warning");
+    assert.equal(buildConfig({ env: { CHRONIK_LOG_LEVEL: "warn" } }).logLevel, "warning");
+    assert.equal(buildConfig({ flags: { "log.level": "warn" } }).logLevel, "warning");
+    assert.throws(() => buildConfig({ flags: { "log.level": "warnx" } }), /warnx/);
+  });
   await t.step("dotted keys and nested tables are the same key", () => {
     const a = buildConfig({ fileText: "log.retention.ms = 5000\n" });
     const b = buildConfig({ fileText: "[log.retention]\nms = 5000\n" });
