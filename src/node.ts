@@ -103,7 +103,10 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         ackBeforeSync: config.broker.logFlushAckBeforeSync,
         maxPendingBytes: config.broker.logMaxPendingBytes,
         writeBuffers: new BufferPool({ maxIdleBytes: config.broker.logWriteBufferPoolBytes }),
-        indexCache: new IndexCache(config.broker.logIndexCacheBytes),
+        indexCache: new IndexCache(
+          config.broker.logIndexCacheBytes,
+          (bytes, loaded) => deps.metrics.log.indexCache(bytes, loaded),
+        ),
         disk: new DenoDisk({
           maxOpenFiles: config.broker.logMaxOpenFiles,
           onHandle: (event, openNow) => deps.metrics.log.fileHandle(event, openNow),

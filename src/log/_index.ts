@@ -109,7 +109,14 @@ export class IndexCache {
   #bytes = 0;
   #loads = 0;
 
-  constructor(readonly maxBytes: number) {
+  /**
+   * @param onChange told the bytes held after every change, and whether the change read an
+   *   index back from its files (the metrics)
+   */
+  constructor(
+    readonly maxBytes: number,
+    readonly onChange?: (bytes: number, loaded: boolean) => void,
+  ) {
     if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) {
       throw new RangeError(`index cache bound must be an integer >= 0, got ${maxBytes}`);
     }
@@ -137,6 +144,7 @@ export class IndexCache {
       this.#bytes -= b;
       h.dropIndex();
     }
+    this.onChange?.(this.#bytes, loaded);
   }
 
   touch(holder: IndexHolder): void {
@@ -151,5 +159,6 @@ export class IndexCache {
     if (b === undefined) return;
     this.#held.delete(holder);
     this.#bytes -= b;
+    this.onChange?.(this.#bytes, false);
   }
 }

@@ -39,6 +39,8 @@ export interface LogProbe {
   fsyncObserved(latencySeconds: number): void;
   /** A log file descriptor opened, closed as idle above the bound, or closed with its file. */
   fileHandle(event: "opened" | "evicted" | "closed", openNow: number): void;
+  /** Sealed-segment indexes in memory now; `loaded` when one was just read back from its files. */
+  indexCache(bytes: number, loaded: boolean): void;
 }
 
 const LATENCY_BUCKETS_SECONDS = [
@@ -172,6 +174,8 @@ class PromLogProbe implements LogProbe {
   readonly #fsync: Histogram;
   readonly #openFiles: Gauge;
   readonly #fileEvents: Counter<"event">;
+  readonly #indexBytes: Gauge;
+  readonly #indexLoads: Counter;
 
   constructor(registers: Registry[]) {
     this.#partitionBytes = new Gauge({
@@ -198,6 +202,17 @@ class PromLogProbe implements LogProbe {
       labelNames: ["event"],
       registers,
     });
+    this.#indexBytes = new Gauge({
+      name: "chronik_log_index_cache_bytes",
+      help: "Sealed segments' indexes held in memory (bounded by log.index.cache.bytes).",
+      registers,
+    });
+    this.#indexLoads = new Counter({
+      name: "chronik_log_index_loads_total",
+      help: "Sealed segments' indexes read back from their files (at open, or after the cache " +
+        "dropped them).",
+      registers,
+    });
   }
 
   partitionBytes(topic: string, partition: number, bytes: number): void {
@@ -212,6 +227,10 @@ class PromLogProbe implements LogProbe {
   fileHandle(event: "opened" | "evicted" | "closed", openNow: number): void {
     this.#fileEvents.inc({ event });
     this.#openFiles.set(openNow);
+  }
+  indexCache(bytes: number, loaded: boolean): void {
+    this.#indexBytes.set(bytes);
+    if (loaded) this.#indexLoads.inc();
   }
 }
 
@@ -352,4 +371,5 @@ export const NOOP_LOG_PROBE: LogProbe = {
   partitionRemoved() {},
   fsyncObserved() {},
   fileHandle() {},
+  indexCache() {},
 };

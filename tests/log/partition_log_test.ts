@@ -188,7 +188,12 @@ Deno.test("partition log: segments, indexes and reopening", async (t) => {
 Deno.test("partition log: sealed indexes are bounded in memory and read back", async (t) => {
   const disk = new MemoryDisk();
   // Index entries are 20 bytes in memory (8 + 12, as in the files); a segment holds 2 or 3.
-  const cache = new IndexCache(100);
+  // What the metrics are told.
+  const told = { bytes: 0, loads: 0 };
+  const cache = new IndexCache(100, (bytes, loaded) => {
+    told.bytes = bytes;
+    if (loaded) told.loads++;
+  });
   const opts = { segmentBytes: 500, indexIntervalBytes: 100, indexCache: cache };
   let log = await openMem(disk, opts);
   await fill(log, 60);
@@ -208,11 +213,13 @@ Deno.test("partition log: sealed indexes are bounded in memory and read back", a
     await everyOffset(log);
     assert.ok(cache.loads > loads + 10, `${cache.loads - loads} indexes read back`);
     assert.ok(cache.bytes <= 100, `${cache.bytes} bytes`);
+    assert.deepEqual(told, { bytes: cache.bytes, loads: cache.loads });
   });
 
   await t.step("a reopen holds no more, and finds every offset and timestamp", async () => {
     await log.close();
     assert.equal(cache.bytes, 0);
+    assert.equal(told.bytes, 0);
     log = await openMem(disk, opts);
     assert.ok(cache.bytes <= 100, `${cache.bytes} bytes`);
     await everyOffset(log);

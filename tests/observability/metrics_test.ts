@@ -56,6 +56,23 @@ Deno.test("metrics probes", async (t) => {
     m.close();
   });
 
+  await t.step("log probe: descriptors and the index cache", async () => {
+    const m = new Metrics({ eventLoopLagIntervalMs: 0 });
+    m.log.fileHandle("opened", 1);
+    m.log.fileHandle("opened", 2);
+    m.log.fileHandle("evicted", 1);
+    m.log.indexCache(400, true);
+    m.log.indexCache(600, false);
+    m.log.indexCache(300, true);
+    const text = await m.text();
+    assert.equal(sample(text, "chronik_log_open_files"), 1);
+    assert.equal(sample(text, 'chronik_log_file_handles_total{event="opened"}'), 2);
+    assert.equal(sample(text, 'chronik_log_file_handles_total{event="evicted"}'), 1);
+    assert.equal(sample(text, "chronik_log_index_cache_bytes"), 300);
+    assert.equal(sample(text, "chronik_log_index_loads_total"), 2);
+    m.close();
+  });
+
   await t.step("event-loop lag is measured when the loop is blocked", async () => {
     const m = new Metrics({ eventLoopLagIntervalMs: 10 });
     await new Promise((r) => setTimeout(r, 30));
