@@ -86,6 +86,23 @@ export class SealedIndex implements IndexView {
     ];
   }
 
+  /**
+   * Whether the entries can describe a segment of `fileBytes` bytes: offsets above the base and
+   * positions inside the file, both ascending, stamps not descending, and the time index naming
+   * the offset index's offsets. A sound index never sends a scan to the middle of a batch.
+   */
+  fits(fileBytes: number): boolean {
+    let last: [number, number, number] = [this.baseOffset, 0, -1];
+    for (let i = 0; i < this.entries; i++) {
+      const entry = this.entry(i);
+      const [offset, position, stamp] = entry;
+      if (offset <= last[0] || position <= last[1] || position >= fileBytes) return false;
+      if (this.timeOffset(i) !== offset || stamp < last[2]) return false;
+      last = entry;
+    }
+    return true;
+  }
+
   /** The offset entry i of the time index names (equal to the offset index's when sound). */
   timeOffset(i: number): number {
     return this.baseOffset + this.#times.getUint32(i * TIME_ENTRY_BYTES + 8);

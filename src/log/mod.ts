@@ -32,8 +32,9 @@
  * outside [logStartOffset, logEndOffset] raise {@link OffsetOutOfRangeError}.
  *
  * Recovery on open: segments below the checkpoint's recovery point (advanced at every roll,
- * `flush` and clean close) load their index files; the rest are scanned, verifying framing, CRC
- * and offset order; the first torn or corrupt batch and everything after it are cut. Producer
+ * `flush` and clean close) check their index files' last entry and read the rest when a lookup
+ * first needs it; later segments are scanned, verifying framing, CRC and offset order; the
+ * first torn or corrupt batch and everything after it are cut. Producer
  * state comes from the newest producer snapshot (written at every roll and clean close) and the
  * batch headers after it, so an open reads what was written since the last roll, not the log.
  *

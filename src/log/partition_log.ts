@@ -277,8 +277,9 @@ export class PartitionLog {
 
   /**
    * Opens (creating if needed) the log in `dir` and recovers it: segments below the checkpoint's
-   * recovery point load their index files; later ones are scanned with CRC checks and cut at
-   * the first torn or corrupt batch (later segments are dropped). Producer state is replayed.
+   * recovery point check their index files' last entry (the rest is read on first use); later
+   * ones are scanned with CRC checks and cut at the first torn or corrupt batch (later segments
+   * are dropped). Producer state is replayed from the newest producer snapshot.
    */
   static async open(dir: string, options: PartitionLogOptions = {}): Promise<PartitionLog> {
     const log = new PartitionLog(dir, resolve(options));
@@ -1036,7 +1037,12 @@ export class PartitionLog {
       // close, which sets the recovery point to the log end.
       const end = nextBase ?? recoveryPoint;
       const clean = end <= recoveryPoint && end > base;
-      if (clean && (await seg.loadIndexes(o.disk, this.#scan)) && seg.nextOffset === end) {
+      // A sealed segment's index is read when first needed; the active one's now.
+      const opened = clean &&
+        (nextBase === undefined
+          ? await seg.loadIndexes(o.disk, this.#scan)
+          : await seg.openSealed(o.disk, this.#scan));
+      if (opened && seg.nextOffset === end) {
         this.#segments.push(seg);
         expected = seg.nextOffset;
         continue;

@@ -146,8 +146,9 @@ export class Segment implements IndexView, IndexHolder {
 
   async #load(disk: Disk): Promise<SealedIndex> {
     let ix = await readIndexFiles(disk, this.dir, this.baseOffset);
-    if (ix === null) {
-      const message = "{dir}/{segment}: index files unreadable; reads scan it from its start";
+    if (ix === null || !ix.fits(this.sizeBytes)) {
+      const message =
+        "{dir}/{segment}: index files unreadable or unsound; reads scan it from its start";
       logger.warn(message, { dir: this.dir, segment: this.name });
       ix = new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
     }
@@ -225,17 +226,27 @@ export class Segment implements IndexView, IndexHolder {
     this.#reset();
     const fileBytes = await this.file.size();
     const ix = await readIndexFiles(disk, this.dir, this.baseOffset);
-    if (ix === null) return false;
-    let last: [number, number, number] = [this.baseOffset, 0, -1];
-    for (let i = 0; i < ix.entries; i++) {
-      const entry = ix.entry(i);
-      const [offset, position, stamp] = entry;
-      if (offset <= last[0] || position <= last[1] || position >= fileBytes) return false;
-      if (ix.timeOffset(i) !== offset || stamp < last[2]) return false;
-      last = entry;
-    }
-    if (!(await this.#scanTail(scan, fileBytes, ix.entries > 0 ? last : null))) return false;
+    if (ix === null || !ix.fits(fileBytes)) return false;
+    const last = ix.entries > 0 ? ix.entry(ix.entries - 1) : null;
+    if (!(await this.#scanTail(scan, fileBytes, last))) return false;
     this.#sealAs(ix);
+    return true;
+  }
+
+  /**
+   * Opens a sealed segment from the last entry of its index files and a scan of the tail after
+   * it, as {@link loadIndexes} does, but leaves the rest of the index on disk until a lookup
+   * needs it (checked then). So opening a log reads a few bytes per segment, not every index.
+   * False when the files are missing or their last entry does not fit the file.
+   */
+  async openSealed(disk: Disk, scan: ScanOptions): Promise<boolean> {
+    this.#reset();
+    const fileBytes = await this.file.size();
+    const ix = await readIndexFiles(disk, this.dir, this.baseOffset, true);
+    if (ix === null || !ix.fits(fileBytes)) return false;
+    const last = ix.entries > 0 ? ix.entry(0) : null;
+    if (!(await this.#scanTail(scan, fileBytes, last))) return false;
+    this.#isSealed = true;
     return true;
   }
 
@@ -406,22 +417,30 @@ export class Segment implements IndexView, IndexHolder {
   }
 }
 
-/** A segment's index files as a {@link SealedIndex}; null if either is missing or misshapen. */
+/**
+ * A segment's index files as a {@link SealedIndex}, or with `lastOnly` their last entry alone (a
+ * one-entry index; empty when the files are); null if either is missing or misshapen.
+ */
 async function readIndexFiles(
   disk: Disk,
   dir: string,
   baseOffset: number,
+  lastOnly = false,
 ): Promise<SealedIndex | null> {
-  const idx = await readWhole(disk, joinPath(dir, segmentName(baseOffset, "index")));
-  const tix = await readWhole(disk, joinPath(dir, segmentName(baseOffset, "timeindex")));
-  if (!idx || !tix || idx.length % OFFSET_ENTRY_BYTES || tix.length % TIME_ENTRY_BYTES) {
-    return null;
-  }
-  if (idx.length / OFFSET_ENTRY_BYTES !== tix.length / TIME_ENTRY_BYTES) return null;
-  return new SealedIndex(baseOffset, idx, tix);
+  const path = (ext: "index" | "timeindex") => joinPath(dir, segmentName(baseOffset, ext));
+  const idx = await readEntries(disk, path("index"), OFFSET_ENTRY_BYTES, lastOnly);
+  const tix = await readEntries(disk, path("timeindex"), TIME_ENTRY_BYTES, lastOnly);
+  if (!idx || !tix || idx.entries !== tix.entries) return null;
+  return new SealedIndex(baseOffset, idx.bytes, tix.bytes);
 }
 
-async function readWhole(disk: Disk, path: string): Promise<Uint8Array | null> {
+/** A file of whole `entryBytes` entries (or its last one) and their count; null if not so. */
+async function readEntries(
+  disk: Disk,
+  path: string,
+  entryBytes: number,
+  lastOnly: boolean,
+): Promise<{ bytes: Uint8Array; entries: number } | null> {
   let f: DiskFile;
   try {
     f = await disk.open(path);
@@ -429,7 +448,11 @@ async function readWhole(disk: Disk, path: string): Promise<Uint8Array | null> {
     return null;
   }
   try {
-    return await f.read(0, await f.size());
+    const size = await f.size();
+    if (size % entryBytes !== 0) return null;
+    const from = lastOnly ? Math.max(0, size - entryBytes) : 0;
+    const bytes = await f.read(from, size - from);
+    return bytes.length === size - from ? { bytes, entries: size / entryBytes } : null;
   } finally {
     f.close();
   }

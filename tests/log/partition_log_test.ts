@@ -225,6 +225,36 @@ Deno.test("partition log: sealed indexes are bounded in memory and read back", a
     await everyOffset(log);
   });
 
+  await t.step("an open reads only the last entry of each sealed segment's index", async () => {
+    await log.close();
+    const counting = new CountingDisk(disk);
+    const loads = cache.loads;
+    log = await PartitionLog.open(DIR, { retentionMs: -1, ...opts, disk: counting });
+    const names = (await disk.list(DIR)).filter((n) => n.endsWith(".log")).sort();
+    const active = names.at(-1)!.slice(0, -".log".length);
+    const activeIndexBytes = disk.contents(`${DIR}/${active}.index`).length +
+      disk.contents(`${DIR}/${active}.timeindex`).length;
+    let read = 0;
+    for (const [path, bytes] of counting.readBytes) if (path.endsWith("index")) read += bytes;
+    // 8 + 12 bytes per sealed segment; the active one's whole index (it becomes live arrays).
+    assert.ok(read <= (names.length - 1) * 20 + activeIndexBytes, `${read} index bytes read`);
+    assert.equal(cache.loads, loads, "no sealed index read whole");
+    await everyOffset(log);
+    assert.ok(cache.loads > loads, "read on first use");
+  });
+
+  await t.step("an unsound index found on first use is not trusted", async () => {
+    await log.close();
+    // An interior entry of a sealed segment sent past the end of the file; its last entry, all
+    // an open checks, stays sound.
+    const sealed = (await disk.list(DIR)).filter((n) => n.endsWith(".index")).sort()
+      .find((n) => disk.contents(`${DIR}/${n}`).length >= 16);
+    assert.ok(sealed !== undefined, "a sealed segment with two index entries");
+    disk.corrupt(`${DIR}/${sealed}`, 4, 0x80);
+    log = await openMem(disk, opts);
+    await everyOffset(log);
+  });
+
   await t.step("without its index files a segment is scanned from its start", async () => {
     const dropped = new IndexCache(0);
     await log.close();
