@@ -777,7 +777,8 @@ export class PartitionLog {
       if (offset >= this.logEndOffset) return this.logEndOffset;
       await this.#group.idle();
       try {
-        // Offsets from here on may be written again: no snapshot may describe the old ones.
+        // Offsets from here on may be written again: no snapshot may describe the old ones. (A
+        // snapshot lies on a batch boundary, so none falls between the new end and `offset`.)
         await this.#dropSnapshots((at) => at <= offset);
         while (this.#segments.length > 1 && this.#active.baseOffset >= offset) {
           await this.#segments.pop()!.remove(this.#o.disk);
@@ -787,7 +788,6 @@ export class PartitionLog {
         // A cut inside a batch that straddles the log start leaves the log end below it.
         this.#logStartOffset = Math.min(this.#logStartOffset, this.logEndOffset);
         this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#active.baseOffset);
-        await this.#dropSnapshots((at) => at <= this.logEndOffset);
         await this.#checkpoint();
         await this.#rebuildProducers();
       } catch (e) {
@@ -1038,11 +1038,8 @@ export class PartitionLog {
       const end = nextBase ?? recoveryPoint;
       const clean = end <= recoveryPoint && end > base;
       // A sealed segment's index is read when first needed; the active one's now.
-      const opened = clean &&
-        (nextBase === undefined
-          ? await seg.loadIndexes(o.disk, this.#scan)
-          : await seg.openSealed(o.disk, this.#scan));
-      if (opened && seg.nextOffset === end) {
+      const lazily = nextBase !== undefined;
+      if (clean && (await seg.loadIndexes(o.disk, this.#scan, lazily)) && seg.nextOffset === end) {
         this.#segments.push(seg);
         expected = seg.nextOffset;
         continue;
@@ -1133,7 +1130,8 @@ export class PartitionLog {
         });
         continue;
       }
-      for (const e of entries) this.producers.restore(e, this.#logStartOffset);
+      for (const e of entries) this.producers.restore(e);
+      this.producers.removeBefore(this.#logStartOffset);
       return at;
     }
     return this.#segments[0]!.baseOffset;

@@ -125,6 +125,10 @@ export class ProducerStateTable {
       if (e.batches.length > BATCHES_PER_PRODUCER) e.batches.shift();
     }
     this.#producers.set(b.producerId, e);
+    this.#evictPastBound();
+  }
+
+  #evictPastBound(): void {
     if (this.#producers.size > this.maxProducers) {
       const oldest = this.#producers.keys().next().value;
       if (oldest !== undefined) this.#producers.delete(oldest);
@@ -139,24 +143,18 @@ export class ProducerStateTable {
   }
 
   /**
-   * Adds a producer as {@link entries} gave it (restoring a snapshot, oldest first), keeping only
-   * its batches that end at or after `logStartOffset`, as a replay of the log from there would.
-   * A producer whose last batch ends below it is left out.
+   * Adds a producer as {@link entries} gave it (restoring a snapshot, oldest first). A snapshot
+   * taken before the log start moved holds more than a replay from the start would: follow with
+   * {@link removeBefore}.
    */
-  restore(entry: ProducerSnapshotEntry, logStartOffset: number): void {
-    if (entry.lastOffset < logStartOffset) return;
-    const batches = entry.batches.filter((r) => r.lastOffset >= logStartOffset)
-      .slice(-BATCHES_PER_PRODUCER);
+  restore(entry: ProducerSnapshotEntry): void {
     this.#producers.delete(entry.producerId);
     this.#producers.set(entry.producerId, {
       epoch: entry.epoch,
-      batches,
+      batches: entry.batches.slice(-BATCHES_PER_PRODUCER),
       lastOffset: entry.lastOffset,
     });
-    if (this.#producers.size > this.maxProducers) {
-      const oldest = this.#producers.keys().next().value;
-      if (oldest !== undefined) this.#producers.delete(oldest);
-    }
+    this.#evictPastBound();
   }
 
   /**

@@ -221,32 +221,18 @@ export class Segment implements IndexView, IndexHolder {
   /**
    * Loads the index files written at seal time, then scans the tail after the last entry for
    * the segment's end and max timestamp. False when they are missing or do not fit the file.
+   * `lazily` (a sealed segment) reads only their last entry and leaves the rest on disk until a
+   * lookup needs it (checked then), so opening a log reads a few bytes per segment.
    */
-  async loadIndexes(disk: Disk, scan: ScanOptions): Promise<boolean> {
+  async loadIndexes(disk: Disk, scan: ScanOptions, lazily = false): Promise<boolean> {
     this.#reset();
     const fileBytes = await this.file.size();
-    const ix = await readIndexFiles(disk, this.dir, this.baseOffset);
+    const ix = await readIndexFiles(disk, this.dir, this.baseOffset, lazily);
     if (ix === null || !ix.fits(fileBytes)) return false;
     const last = ix.entries > 0 ? ix.entry(ix.entries - 1) : null;
     if (!(await this.#scanTail(scan, fileBytes, last))) return false;
-    this.#sealAs(ix);
-    return true;
-  }
-
-  /**
-   * Opens a sealed segment from the last entry of its index files and a scan of the tail after
-   * it, as {@link loadIndexes} does, but leaves the rest of the index on disk until a lookup
-   * needs it (checked then). So opening a log reads a few bytes per segment, not every index.
-   * False when the files are missing or their last entry does not fit the file.
-   */
-  async openSealed(disk: Disk, scan: ScanOptions): Promise<boolean> {
-    this.#reset();
-    const fileBytes = await this.file.size();
-    const ix = await readIndexFiles(disk, this.dir, this.baseOffset, true);
-    if (ix === null || !ix.fits(fileBytes)) return false;
-    const last = ix.entries > 0 ? ix.entry(0) : null;
-    if (!(await this.#scanTail(scan, fileBytes, last))) return false;
-    this.#isSealed = true;
+    if (lazily) this.#isSealed = true;
+    else this.#sealAs(ix);
     return true;
   }
 
