@@ -126,8 +126,9 @@ export class Segment implements IndexView, IndexHolder {
 
   /**
    * The index to search: the live one while active; once sealed, the cached one, read back from
-   * the index files if the cache dropped it. Index files that cannot be read give an empty index
-   * (lookups then scan from the segment's start) and a warning.
+   * the index files if the cache dropped it. Index files that cannot be read, or do not fit the
+   * segment, are rebuilt from it and rewritten (a warning); if that fails too, an empty index
+   * (lookups then scan from the segment's start).
    */
   index(disk: Disk): IndexView | Promise<IndexView> {
     return this.#isSealed ? this.#sealedIndex(disk) : this;
@@ -147,16 +148,49 @@ export class Segment implements IndexView, IndexHolder {
   async #load(disk: Disk): Promise<SealedIndex> {
     let ix = await readIndexFiles(disk, this.dir, this.baseOffset);
     if (ix === null || !ix.fits(this.sizeBytes)) {
-      const message =
-        "{dir}/{segment}: index files unreadable or unsound; reads scan it from its start";
-      logger.warn(message, { dir: this.dir, segment: this.name });
-      ix = new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
+      logger.warn("{dir}/{segment}: index files unreadable or unsound; rebuilding them", {
+        dir: this.dir,
+        segment: this.name,
+      });
+      ix = await this.#reindex(disk);
     }
     if (this.#isSealed && !this.#removed) {
       this.#sealed = ix;
       this.indexCache.add(this, ix.bytes, true);
     }
     return ix;
+  }
+
+  /**
+   * A sealed segment's index built again from its batch headers, the way appends built it, and
+   * written to its files (as recovery does for a segment it scans). The segment itself is not
+   * touched: readers may be using it. Empty, with a warning, if the scan fails.
+   */
+  async #reindex(disk: Disk): Promise<SealedIndex> {
+    const fresh = new Segment(
+      this.dir,
+      this.baseOffset,
+      this.file,
+      this.createdMs,
+      this.indexIntervalBytes,
+      this.indexCache,
+    );
+    // No batch can be longer than the segment; only headers are read.
+    const scan = { chunkBytes: 1024 * 1024, maxBatchBytes: this.sizeBytes, verifyCrc: false };
+    const r = await scanBatches(this.file, 0, this.sizeBytes, scan, (b) => {
+      fresh.noteBatch(b.view, b.position, b.sizeBytes);
+    });
+    if (r.error) {
+      logger.warn("{dir}/{segment}: index not rebuilt ({error}); reads scan it from its start", {
+        dir: this.dir,
+        segment: this.name,
+        error: r.error,
+      });
+      return new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
+    }
+    const [idx, tix] = fresh.#encode();
+    if (!this.#removed) await this.#writeFiles(disk, idx, tix);
+    return new SealedIndex(this.baseOffset, idx, tix);
   }
 
   /** Seals the segment: writes its index files, then keeps their bytes as its index. */
