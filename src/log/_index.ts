@@ -29,10 +29,13 @@ export function lastWhere(n: number, holds: (i: number) => boolean): number {
   return found;
 }
 
-/** Lookups a segment's index answers (see `Segment.lookup` and `Segment.timeLookup`). */
+/** Lookups a segment's index answers (see `Segment.floor` and `Segment.timeLookup`). */
 export interface IndexView {
-  /** Byte position of the last indexed batch at or before `offset`; 0 when none. */
-  lookup(offset: number): number;
+  /**
+   * The last entry at or before `offset`, as (its offset, its byte position): where a scan for
+   * `offset` starts, and the offset the batch there must begin at. (base offset, 0) when none.
+   */
+  floor(offset: number): readonly [offset: number, position: number];
   /** An offset to start scanning from for the first batch with maxTimestamp >= `ts`. */
   timeLookup(ts: number): number;
 }
@@ -60,13 +63,15 @@ export class SealedIndex implements IndexView {
     return this.#offsets.byteLength + this.#times.byteLength;
   }
 
-  lookup(offset: number): number {
+  floor(offset: number): readonly [number, number] {
     const rel = offset - this.baseOffset;
     const found = lastWhere(
       this.entries,
       (i) => this.#offsets.getUint32(i * OFFSET_ENTRY_BYTES) <= rel,
     );
-    return found < 0 ? 0 : this.#offsets.getUint32(found * OFFSET_ENTRY_BYTES + 4);
+    if (found < 0) return [this.baseOffset, 0];
+    const at = found * OFFSET_ENTRY_BYTES;
+    return [this.baseOffset + this.#offsets.getUint32(at), this.#offsets.getUint32(at + 4)];
   }
 
   timeLookup(ts: number): number {
@@ -89,7 +94,8 @@ export class SealedIndex implements IndexView {
   /**
    * Whether the entries can describe a segment of `fileBytes` bytes: offsets above the base and
    * positions inside the file, both ascending, stamps not descending, and the time index naming
-   * the offset index's offsets. A sound index never sends a scan to the middle of a batch.
+   * the offset index's offsets. Whether each position holds the batch of its offset is checked
+   * where a scan starts from it (`Segment.scanFrom`): that would take a read per entry here.
    */
   fits(fileBytes: number): boolean {
     // Runs when a fetch first needs the index (262,144 entries for 1 GiB): no allocation.

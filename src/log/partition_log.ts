@@ -18,7 +18,7 @@ import {
 } from "../kafka/records/mod.ts";
 import { readCheckpoint, writeCheckpoint } from "./_checkpoint.ts";
 import { GroupSync } from "./_group_sync.ts";
-import { scanBatches, type ScanOptions, type ScanResult } from "./_scan.ts";
+import type { ScanOptions, ScanResult } from "./_scan.ts";
 import { DenoDisk } from "./deno_disk.ts";
 import { type Disk, type DiskFile, joinPath } from "./disk.ts";
 import {
@@ -32,7 +32,7 @@ import {
 } from "./errors.ts";
 import { ProducerStateTable } from "./producer_state.ts";
 import { Segment, SEGMENT_NAME } from "./segment.ts";
-import { IndexCache, lastWhere } from "./_index.ts";
+import { IndexCache, type IndexView, lastWhere } from "./_index.ts";
 import {
   maxSnapshotBytes,
   readSnapshot,
@@ -655,14 +655,12 @@ export class PartitionLog {
     let start = -1;
     const pool = o.buffers;
     const chunkBytes = Math.min(this.#o.scanChunkBytes, this.#o.indexIntervalBytes * 4);
-    const index = await seg.index(this.#o.disk);
     const chunk = pool?.take(chunkBytes);
     let located: ScanResult;
     try {
-      located = await scanBatches(
-        seg.file,
-        index.lookup(from),
-        limit,
+      located = await seg.scanFrom(
+        this.#o.disk,
+        from,
         { ...this.#scan, chunkBytes, ...(chunk === undefined ? {} : { buffer: chunk }) },
         (b) => {
           if (b.view.lastOffset >= from) {
@@ -784,7 +782,7 @@ export class PartitionLog {
           await this.#segments.pop()!.remove(this.#o.disk);
         }
         await this.#active.unseal(this.#o.disk);
-        await this.#active.truncateTo(offset, this.#scan);
+        await this.#active.truncateTo(this.#o.disk, offset, this.#scan);
         // A cut inside a batch that straddles the log start leaves the log end below it.
         this.#logStartOffset = Math.min(this.#logStartOffset, this.logEndOffset);
         this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#active.baseOffset);
@@ -890,11 +888,10 @@ export class PartitionLog {
   async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
     for (const seg of [...this.#segments]) {
       if (seg.maxTimestamp < timestampMs || seg.nextOffset <= this.#logStartOffset) continue;
-      const index = await seg.index(this.#o.disk);
-      const from = Math.max(index.timeLookup(timestampMs), this.#logStartOffset);
+      // Batches before the time index's entry are older than `timestampMs`: none matches.
       const found = await this.#findRecord(
         seg,
-        from,
+        (index) => Math.max(index.timeLookup(timestampMs), this.#logStartOffset),
         (v) => v.maxTimestamp >= timestampMs,
         (r) => r.timestampMs >= timestampMs,
       );
@@ -922,20 +919,23 @@ export class PartitionLog {
     );
   }
 
+  /**
+   * The first record at or after the log start, and at or after `at` (an offset, or one the
+   * segment's index gives), that `recordMatch` picks, in the first batch `batchMatch` picks.
+   */
   async #findRecord(
     seg: Segment,
-    from: number,
+    at: number | ((index: IndexView) => number),
     batchMatch: (v: BatchView) => boolean,
     recordMatch: (r: { offset: number; timestampMs: number }) => boolean,
   ): Promise<TimestampLookup | null> {
     await seg.pin();
     try {
       let hit: BatchView | null = null;
-      const index = await seg.index(this.#o.disk);
-      const r = await scanBatches(
-        seg.file,
-        index.lookup(from),
-        seg.sizeBytes,
+      const from = Math.max(typeof at === "number" ? at : 0, this.#logStartOffset);
+      const r = await seg.scanFrom(
+        this.#o.disk,
+        at,
         { ...this.#scan, verifyCrc: true },
         (b) => {
           if (b.view.lastOffset >= from && batchMatch(b.view)) {
@@ -1107,8 +1107,8 @@ export class PartitionLog {
     const from = await this.#restoreSnapshot();
     for (const seg of this.#segments) {
       if (seg.nextOffset <= from) continue;
-      const start = seg.baseOffset >= from ? 0 : (await seg.index(this.#o.disk)).lookup(from);
-      const r = await scanBatches(seg.file, start, seg.sizeBytes, this.#scan, (b) => {
+      const at = Math.max(seg.baseOffset, from);
+      const r = await seg.scanFrom(this.#o.disk, at, this.#scan, (b) => {
         if (b.view.baseOffset >= from && b.view.lastOffset >= this.#logStartOffset) {
           this.producers.record(b.view, b.view.baseOffset);
         }

@@ -20,7 +20,7 @@ import {
   SealedIndex,
   TIME_ENTRY_BYTES,
 } from "./_index.ts";
-import { scanBatches, type ScanOptions, type ScanResult } from "./_scan.ts";
+import { scanBatches, type ScannedBatch, type ScanOptions, type ScanResult } from "./_scan.ts";
 
 const logger = getLogger(["chronik", "log"]);
 
@@ -111,10 +111,10 @@ export class Segment implements IndexView, IndexHolder {
     }
   }
 
-  /** Byte position of the last indexed batch at or before `offset` (live index only). */
-  lookup(offset: number): number {
+  /** The last entry at or before `offset` as (offset, position) (live index only). */
+  floor(offset: number): readonly [number, number] {
     const i = lastWhere(this.#offsets.length, (j) => this.#offsets[j]! <= offset);
-    return i < 0 ? 0 : this.#positions[i]!;
+    return i < 0 ? [this.baseOffset, 0] : [this.#offsets[i]!, this.#positions[i]!];
   }
 
   /** An offset to start scanning from for the first batch with maxTimestamp >= `ts` (live). */
@@ -154,19 +154,37 @@ export class Segment implements IndexView, IndexHolder {
       });
       ix = await this.#reindex(disk);
     }
+    this.#hold(ix);
+    return ix;
+  }
+
+  #hold(ix: SealedIndex): void {
     if (this.#isSealed && !this.#removed) {
       this.#sealed = ix;
       this.indexCache.add(this, ix.bytes, true);
     }
-    return ix;
   }
 
   /**
-   * A sealed segment's index built again from its batch headers, the way appends built it, and
-   * written to its files (as recovery does for a segment it scans). The segment itself is not
-   * touched: readers may be using it. Empty, with a warning, if the scan fails.
+   * A sealed segment's index built again from its batch headers and written to its files (as
+   * recovery does for a segment it scans). The segment itself is not touched: readers may be
+   * using it. Empty if the scan fails.
    */
   async #reindex(disk: Disk): Promise<SealedIndex> {
+    const fresh = await this.#scanIndex(this.sizeBytes);
+    if (fresh === null) {
+      return new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
+    }
+    const [idx, tix] = fresh.#encode();
+    if (!this.#removed) await this.#writeFiles(disk, idx, tix);
+    return new SealedIndex(this.baseOffset, idx, tix);
+  }
+
+  /**
+   * A scratch segment holding the live index appends would have built for the batches in the
+   * first `size` bytes, read from their headers; null, with a warning, if the scan fails.
+   */
+  async #scanIndex(size: number): Promise<Segment | null> {
     const fresh = new Segment(
       this.dir,
       this.baseOffset,
@@ -176,21 +194,94 @@ export class Segment implements IndexView, IndexHolder {
       this.indexCache,
     );
     // No batch can be longer than the segment; only headers are read.
-    const scan = { chunkBytes: 1024 * 1024, maxBatchBytes: this.sizeBytes, verifyCrc: false };
-    const r = await scanBatches(this.file, 0, this.sizeBytes, scan, (b) => {
+    const scan = { chunkBytes: 1024 * 1024, maxBatchBytes: size, verifyCrc: false };
+    const r = await scanBatches(this.file, 0, size, scan, (b) => {
       fresh.noteBatch(b.view, b.position, b.sizeBytes);
     });
-    if (r.error) {
-      logger.warn("{dir}/{segment}: index not rebuilt ({error}); reads scan it from its start", {
-        dir: this.dir,
-        segment: this.name,
-        error: r.error,
+    if (r.error === null) return fresh;
+    logger.warn("{dir}/{segment}: index not rebuilt ({error}); reads scan it from its start", {
+      dir: this.dir,
+      segment: this.name,
+      error: r.error,
+    });
+    return null;
+  }
+
+  /**
+   * Scans batches as {@link scanBatches} does, from the indexed batch at or before the offset `at`
+   * gives (`at` may compute it from the index). The batch at an index entry's position must
+   * begin at the entry's offset. If it does not, or cannot be read, the entry is wrong (index
+   * files damaged in a way `fits` cannot see): the index is rebuilt from the batch headers, with a
+   * warning, and the scan starts over on the new one. What the second scan finds is returned as
+   * it is, so a batch that is bad itself is still reported as corrupt.
+   */
+  async scanFrom(
+    disk: Disk,
+    at: number | ((index: IndexView) => number),
+    scan: ScanOptions,
+    onBatch: (b: ScannedBatch) => boolean | void,
+  ): Promise<ScanResult> {
+    for (let rebuilt = false;; rebuilt = true) {
+      const index = await this.index(disk);
+      const [offset, position] = index.floor(typeof at === "number" ? at : at(index));
+      let named = true;
+      const r = await scanBatches(this.file, position, this.sizeBytes, scan, (b) => {
+        if (b.position === position && b.view.baseOffset !== offset) {
+          named = false;
+          return false;
+        }
+        return onBatch(b);
       });
-      return new SealedIndex(this.baseOffset, new Uint8Array(0), new Uint8Array(0));
+      if (named && (r.error === null || r.endPosition > position)) return r;
+      const error = r.error ?? `batch at ${position} does not begin at offset ${offset}`;
+      // At position 0 no entry was used: the segment itself is bad.
+      if (rebuilt || position === 0) return { endPosition: position, error };
+      logger.warn(
+        "{dir}/{segment}: index entry for offset {offset} is wrong ({error}); rebuilding",
+        {
+          dir: this.dir,
+          segment: this.name,
+          offset,
+          error,
+        },
+      );
+      await this.#rebuildIndex(disk, index);
     }
-    const [idx, tix] = fresh.#encode();
-    if (!this.#removed) await this.#writeFiles(disk, idx, tix);
-    return new SealedIndex(this.baseOffset, idx, tix);
+  }
+
+  /**
+   * Replaces `wrong`, the segment's index, by one built from the batch headers; nothing to do if
+   * another caller has replaced it already.
+   */
+  async #rebuildIndex(disk: Disk, wrong: IndexView): Promise<void> {
+    if (this.#isSealed) {
+      await this.#loading; // a read of the files in flight ends first
+      // (`wrong` is this segment when its live entries were found wrong before it was sealed.)
+      if (wrong !== this && this.#sealed !== wrong && this.#sealed !== null) return;
+      this.indexCache.delete(this);
+      this.#sealed = null;
+      this.#loading = this.#reindex(disk).then((ix) => {
+        this.#hold(ix);
+        return ix;
+      }).finally(() => {
+        this.#loading = null;
+      });
+      await this.#loading;
+      return;
+    }
+    const size = this.sizeBytes;
+    const fresh = await this.#scanIndex(size);
+    // Sealed meanwhile, its files came from the wrong entries; cut meanwhile, `fresh` may hold
+    // entries past the cut. Either way, again.
+    if (this.#isSealed || this.sizeBytes < size) return await this.#rebuildIndex(disk, wrong);
+    // Entries appends added meanwhile lie at `size` or after, and were built from the batches.
+    const kept = this.#positions.findIndex((p) => p >= size);
+    const from = kept < 0 ? this.#positions.length : kept;
+    // A failed scan leaves no entries below `size`: lookups there scan from the start.
+    this.#offsets = [...(fresh === null ? [] : fresh.#offsets), ...this.#offsets.slice(from)];
+    this.#positions = [...(fresh === null ? [] : fresh.#positions), ...this.#positions.slice(from)];
+    this.#stamps = [...(fresh === null ? [] : fresh.#stamps), ...this.#stamps.slice(from)];
+    if (size === this.sizeBytes && fresh !== null) this.#bytesSinceIndex = fresh.#bytesSinceIndex;
   }
 
   /** Seals the segment: writes its index files, then keeps their bytes as its index. */
@@ -308,15 +399,18 @@ export class Segment implements IndexView, IndexHolder {
   }
 
   /** Cuts the segment before the first batch whose last offset is >= `offset`. */
-  async truncateTo(offset: number, scan: ScanOptions): Promise<void> {
-    const start = this.lookup(offset);
+  async truncateTo(disk: Disk, offset: number, scan: ScanOptions): Promise<void> {
     let cut = this.sizeBytes;
-    await scanBatches(this.file, start, this.sizeBytes, scan, (b) => {
+    const found = await this.scanFrom(disk, offset, scan, (b) => {
       if (b.view.lastOffset >= offset) {
         cut = b.position;
         return false;
       }
     });
+    // Cutting at a bad batch would keep bytes that cannot be read: fail instead.
+    if (found.error !== null) {
+      throw new Error(`segment ${this.name}: cannot truncate at ${offset}: ${found.error}`);
+    }
     await this.file.truncate(cut);
     await this.file.sync();
     // Drop index entries at or past the cut, then re-derive the end and max timestamp.

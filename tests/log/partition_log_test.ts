@@ -185,6 +185,75 @@ Deno.test("partition log: segments, indexes and reopening", async (t) => {
   await log.close();
 });
 
+Deno.test("partition log: a wrong entry in the active segment's index is rebuilt", async (t) => {
+  const disk = new MemoryDisk();
+  const opts = { segmentBytes: 100_000, indexIntervalBytes: 100 };
+  const index = `${DIR}/${segmentName(0, "index")}`;
+  const log0 = await openMem(disk, opts);
+  await fill(log0, 60);
+  await log0.close();
+  const sound = disk.contents(index);
+  assert.ok(sound.length >= 8 * 10, `${sound.length} index bytes`);
+  // Entry 4's position one byte off: `fits` passes it, the batch there does not start there.
+  const wrong = sound.slice();
+  wrong[4 * 8 + 7]! ^= 0x01;
+  const damaged = async () => {
+    // After a clean close an open loads the active segment's index files instead of scanning.
+    await (await openMem(disk, opts)).close();
+    const file = await disk.open(index);
+    await file.write(0, wrong);
+    await file.sync();
+    file.close();
+    return await openMem(disk, opts);
+  };
+
+  await t.step("reads and timestamp lookups land; the index is written back sound", async () => {
+    const log = await damaged();
+    for (let off = 0; off < 180; off++) {
+      const v = views((await log.read(off, { maxBytes: 1 })).records)[0]!;
+      assert.ok(v.baseOffset <= off && off <= v.lastOffset, `offset ${off}`);
+      const ts = 1_000 + Math.floor(off / 3) * 10 + (off % 3);
+      assert.deepEqual(await log.offsetForTimestamp(ts), { offset: off, timestampMs: ts });
+    }
+    await log.close();
+    assert.deepEqual(disk.contents(index), sound);
+  });
+
+  await t.step("a suffix truncation cuts where the batches are", async () => {
+    const log = await damaged();
+    assert.equal(await log.truncateSuffix(31), 30);
+    assert.equal((await log.append([batch(3)])).baseOffset, 30);
+    const r = await log.read(27, { maxBytes: 1_000 });
+    assert.deepEqual(views(r.records).map((v) => v.baseOffset), [27, 30]);
+    await log.close();
+  });
+
+  await t.step("a batch damaged at an entry's position is still reported corrupt", async () => {
+    const log = await openMem(disk, opts);
+    await log.close();
+    // An interior entry (an open checks the batch at the last one, and cuts the log there).
+    const entries = disk.contents(index);
+    assert.ok(entries.length > 3 * 8, `${entries.length} index bytes`);
+    const entry = new DataView(entries.buffer, 2 * 8, 8);
+    const offset = entry.getUint32(0);
+    const segment = `${DIR}/${segmentName(0, "log")}`;
+    // A record byte: the header still reads, so the index rebuilt over it is the same, and the
+    // scan again fails at the entry; what a CRC-checking scan finds there is still corruption.
+    disk.corrupt(segment, entry.getUint32(4) + 61 + 2, 0x07);
+    let reopened = await openMem(disk, opts);
+    const ts = 1_000 + (offset / 3) * 10;
+    await assert.rejects(reopened.offsetForTimestamp(ts), CorruptBatchError);
+    await assert.rejects(reopened.read(offset, { maxBytes: 1_000 }), CorruptBatchError);
+    await reopened.close();
+    // Its magic byte (at 16): the header cannot be read, nor the index rebuilt.
+    disk.corrupt(segment, entry.getUint32(4) + 16, 0x07);
+    reopened = await openMem(disk, opts);
+    await assert.rejects(reopened.read(offset, { maxBytes: 1_000 }), CorruptBatchError);
+    await assert.rejects(reopened.offsetForTimestamp(ts), CorruptBatchError);
+    await reopened.close();
+  });
+});
+
 Deno.test("partition log: sealed indexes are bounded in memory and read back", async (t) => {
   const disk = new MemoryDisk();
   // Index entries are 20 bytes in memory (8 + 12, as in the files); a segment holds 2 or 3.
@@ -243,19 +312,36 @@ Deno.test("partition log: sealed indexes are bounded in memory and read back", a
     assert.ok(cache.loads > loads, "read on first use");
   });
 
-  await t.step("an unsound index found on first use is rebuilt and rewritten", async () => {
+  /**
+   * XORs `mask` into byte `at` of the first sealed segment's index with two entries (entry 0:
+   * an interior one; the last, all an open checks, stays sound), then finds every offset and
+   * timestamp, after which the file must be as appends wrote it.
+   */
+  const healsSealedIndex = async (at: number, mask: number) => {
     await log.close();
-    // An interior entry of a sealed segment sent past the end of the file; its last entry, all
-    // an open checks, stays sound.
     const sealed = (await disk.list(DIR)).filter((n) => n.endsWith(".index")).sort()
       .find((n) => disk.contents(`${DIR}/${n}`).length >= 16);
     assert.ok(sealed !== undefined, "a sealed segment with two index entries");
     const sound = disk.contents(`${DIR}/${sealed}`);
-    disk.corrupt(`${DIR}/${sealed}`, 4, 0x80);
+    disk.corrupt(`${DIR}/${sealed}`, at, mask);
     log = await openMem(disk, opts);
     await everyOffset(log);
     assert.deepEqual(disk.contents(`${DIR}/${sealed}`), sound, "the file as appends wrote it");
+  };
+
+  await t.step("an unsound index found on first use is rebuilt and rewritten", async () => {
+    // Entry 0's position sent past the end of the file.
+    await healsSealedIndex(4, 0x80);
   });
+
+  await t.step(
+    "an entry pointing into a batch is found where a scan starts, and rebuilt",
+    async () => {
+      // Entry 0's position one byte off: ascending, inside the file, so `fits` passes it, but the
+      // batch it names does not start there.
+      await healsSealedIndex(7, 0x01);
+    },
+  );
 
   await t.step(
     "without its index files a sealed segment has them rebuilt on first use",
