@@ -76,9 +76,8 @@ export class Connection {
   #readerDone = false;
   #wake: () => void = () => {};
   #changed: Promise<void>;
-  #signalClosed: () => void = () => {};
-  /** Settles on close, so no loop waits on a handler or a peer past it. */
-  readonly #closedSignal: Promise<void>;
+  /** What close() ends: the waits of {@link Connection.#unlessClosed} in progress. */
+  readonly #closeWaiters = new Set<() => void>();
   /** `performance.now()` when the current response write began; undefined when not writing. */
   #writeStartedMs: number | undefined;
   #waitingForRoom = false;
@@ -90,9 +89,6 @@ export class Connection {
     this.#env = env;
     this.#reader = new FrameReader(socket, env.readBufferBytes);
     this.#changed = this.#newChanged();
-    this.#closedSignal = new Promise((resolve) => {
-      this.#signalClosed = resolve;
-    });
   }
 
   /**
@@ -145,8 +141,24 @@ export class Connection {
       void slot.outcome.then(() => this.#release(slot));
     }
     this.#env.probe.connectionClosed(reason);
-    this.#signalClosed();
+    for (const wake of this.#closeWaiters) wake();
+    this.#closeWaiters.clear();
     this.#notify();
+  }
+
+  /**
+   * `p`'s value, or undefined if the connection closes first, so no loop waits on a handler past
+   * close. Not `Promise.race` with one promise that settles at close: every race leaves a reaction
+   * on that promise, and each held its race's result, so a connection kept every response it had
+   * written until it closed (measured: about 13 MB of heap a second at 60,000 msg/s).
+   */
+  #unlessClosed<T>(p: Promise<T>): Promise<T | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const wake = () => resolve(undefined);
+      this.#closeWaiters.add(wake);
+      p.then(resolve, reject).finally(() => this.#closeWaiters.delete(wake));
+    });
   }
 
   async #readLoop(): Promise<void> {
@@ -312,7 +324,7 @@ export class Connection {
         await this.#changed;
         continue;
       }
-      const outcome = await Promise.race([slot.outcome, this.#closedSignal]);
+      const outcome = await this.#unlessClosed(slot.outcome);
       if (outcome === undefined || this.closed) return;
       let answered = 1;
       if (outcome.kind === "answer" || outcome.kind === "none") {
