@@ -139,30 +139,33 @@ export class Segment implements IndexView, IndexHolder {
       this.indexCache.touch(this);
       return this.#sealed;
     }
-    this.#loading ??= this.#load(disk).finally(() => {
+    return this.#loadSealed(disk, false);
+  }
+
+  /** Reads the sealed index back from its files, or with `rebuild` from the batch headers. */
+  #loadSealed(disk: Disk, rebuild: boolean): Promise<SealedIndex> {
+    this.#loading ??= this.#load(disk, rebuild).finally(() => {
       this.#loading = null;
     });
     return this.#loading;
   }
 
-  async #load(disk: Disk): Promise<SealedIndex> {
-    let ix = await readIndexFiles(disk, this.dir, this.baseOffset);
+  async #load(disk: Disk, rebuild: boolean): Promise<SealedIndex> {
+    let ix = rebuild ? null : await readIndexFiles(disk, this.dir, this.baseOffset);
     if (ix === null || !ix.fits(this.sizeBytes)) {
-      logger.warn("{dir}/{segment}: index files unreadable or unsound; rebuilding them", {
-        dir: this.dir,
-        segment: this.name,
-      });
+      if (!rebuild) {
+        logger.warn("{dir}/{segment}: index files unreadable or unsound; rebuilding them", {
+          dir: this.dir,
+          segment: this.name,
+        });
+      }
       ix = await this.#reindex(disk);
     }
-    this.#hold(ix);
-    return ix;
-  }
-
-  #hold(ix: SealedIndex): void {
     if (this.#isSealed && !this.#removed) {
       this.#sealed = ix;
       this.indexCache.add(this, ix.bytes, true);
     }
+    return ix;
   }
 
   /**
@@ -260,13 +263,7 @@ export class Segment implements IndexView, IndexHolder {
       if (wrong !== this && this.#sealed !== wrong && this.#sealed !== null) return;
       this.indexCache.delete(this);
       this.#sealed = null;
-      this.#loading = this.#reindex(disk).then((ix) => {
-        this.#hold(ix);
-        return ix;
-      }).finally(() => {
-        this.#loading = null;
-      });
-      await this.#loading;
+      await this.#loadSealed(disk, true);
       return;
     }
     const size = this.sizeBytes;
