@@ -44,6 +44,8 @@ export interface RunResult extends Measured {
   readonly produceLatencySumSec: number;
   readonly fsyncs: number;
   readonly fsyncSumSec: number;
+  /** The broker's resident memory at the end of the run. */
+  readonly rssBytes: number;
 }
 
 /**

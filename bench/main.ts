@@ -7,7 +7,8 @@
  * on another fresh broker at half that rate (rate-limited; the latency test); for acks=all 1 KiB
  * also that half rate with the broker acknowledging before fdatasync (what the rest of the path
  * adds). Prints msg/s, MB/s, p50/p99/p999 produce latency, the broker's and the client's CPU
- * (cores), the share of CPU the hypervisor stole, and event-loop lag per run, the disk's own
+ * (cores), the share of CPU the hypervisor stole, event-loop lag and the broker's resident memory
+ * at the end of each run, the disk's own
  * synced write rate (1 MiB blocks, fdatasync each, same filesystem as the data dir, measured
  * before and after) and the issue's targets as met/missed. Nothing is asserted. After each run
  * its data is removed and the bench waits for the disk to go quiet (`settleDisk`).
@@ -357,7 +358,9 @@ function runLine(label: string, r: RunResult | KafkaRun): string {
   if ("eventLoopLagMaxMs" in r) {
     const b = brokerMeans(r);
     probes = `, lag max ${r.eventLoopLagMaxMs.toFixed(0)} ms, ${b.reqPerSec.toFixed(0)} req/s at ` +
-      `${b.reqMs.toFixed(1)} ms, fsync ${b.fsyncMs.toFixed(2)} ms`;
+      `${b.reqMs.toFixed(1)} ms, fsync ${b.fsyncMs.toFixed(2)} ms, rss ${
+        (r.rssBytes / 1e6).toFixed(0)
+      } MB`;
   }
   return `  ${label.padEnd(5)} ${Math.round(c.msgPerSec).toString().padStart(8)} msg/s ` +
     `${c.mbPerSec.toFixed(1).padStart(7)} MB/s  p50 ${c.p50Ms.toFixed(2)} p99 ` +
