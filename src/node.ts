@@ -114,6 +114,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         onSync: (seconds) => deps.metrics.log.fsyncObserved(seconds),
       },
       retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,
+      openConcurrency: config.broker.logOpenConcurrency,
     });
     const groups = new GroupCoordinator(meta, registry, {
       nodeId: config.nodeId,

@@ -29,6 +29,8 @@ export interface RegistryOptions {
   readonly logOptions: PartitionLogOptions;
   /** How often retention runs over every partition; 0 disables the timer (tests). */
   readonly retentionCheckIntervalMs: number;
+  /** Partition logs opened at once (`log.open.concurrency`); default 1. */
+  readonly openConcurrency?: number;
 }
 
 export class LocalPartitionRegistry implements PartitionRegistry {
@@ -117,14 +119,29 @@ export class LocalPartitionRegistry implements PartitionRegistry {
       const want = wanted.get(k);
       if (want === undefined || want.topic.topicId !== p.topicId) await this.#drop(k, p);
     }
-    for (const [k, { topic, index }] of wanted) {
+    const opening: [string, { topic: TopicRecord; index: number }][] = [];
+    for (const [k, want] of wanted) {
       const existing = this.#partitions.get(k);
-      if (existing !== undefined) {
-        this.#configure(existing, topic);
-        continue;
-      }
-      this.#partitions.set(k, await this.#openPartition(topic, index));
+      if (existing === undefined) opening.push([k, want]);
+      else this.#configure(existing, want.topic);
     }
+    // Up to openConcurrency opens at a time. A failed open stops new ones; those in progress
+    // finish and are kept, as the ones before them, and the first error is thrown.
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const opener = async () => {
+      while (next < opening.length && failure === undefined) {
+        const [k, { topic, index }] = opening[next++]!;
+        try {
+          this.#partitions.set(k, await this.#openPartition(topic, index));
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    const width = Math.min(this.options.openConcurrency ?? 1, opening.length);
+    await Promise.all(Array.from({ length: width }, opener));
+    if (failure !== undefined) throw failure.error;
     await this.#removeStrayDirectories(new Set(wanted.keys()));
   }
 

@@ -47,6 +47,7 @@ export interface BrokerConfig {
   readonly logMaxPendingBytes: number;
   readonly logWriteBufferPoolBytes: number;
   readonly logMaxOpenFiles: number;
+  readonly logOpenConcurrency: number;
   readonly logIndexCacheBytes: number;
   readonly minInsyncReplicas: number;
 }
