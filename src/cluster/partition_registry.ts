@@ -29,8 +29,8 @@ export interface RegistryOptions {
   readonly logOptions: PartitionLogOptions;
   /** How often retention runs over every partition; 0 disables the timer (tests). */
   readonly retentionCheckIntervalMs: number;
-  /** Partition logs opened at once (`log.open.concurrency`); default 1. */
-  readonly openConcurrency?: number;
+  /** Partition logs opened at once (`log.open.concurrency`). */
+  readonly openConcurrency: number;
 }
 
 export class LocalPartitionRegistry implements PartitionRegistry {
@@ -139,7 +139,7 @@ export class LocalPartitionRegistry implements PartitionRegistry {
         }
       }
     };
-    const width = Math.min(this.options.openConcurrency ?? 1, opening.length);
+    const width = Math.min(this.options.openConcurrency, opening.length);
     await Promise.all(Array.from({ length: width }, opener));
     if (failure !== undefined) throw failure.error;
     await this.#removeStrayDirectories(new Set(wanted.keys()));

@@ -24,7 +24,7 @@ class SlowListing extends MemoryDisk {
   }
 }
 
-async function openWith(dir: string, disk: Disk, openConcurrency?: number) {
+async function openWith(dir: string, disk: Disk, openConcurrency: number) {
   const { store } = await LocalMetaStore.open(`${dir}/meta`);
   const registry = await LocalPartitionRegistry.open(store, {
     dataDir: `${dir}/data`,
@@ -32,7 +32,7 @@ async function openWith(dir: string, disk: Disk, openConcurrency?: number) {
     brokerDefaults: () => ({}),
     logOptions: { disk },
     retentionCheckIntervalMs: 0,
-    ...(openConcurrency === undefined ? {} : { openConcurrency }),
+    openConcurrency,
   });
   return { store, registry };
 }
@@ -57,8 +57,8 @@ Deno.test("partition registry: opens partition logs up to openConcurrency at a t
     });
     await store.close();
 
-    for (const [concurrency, expected] of [[undefined, 1], [1, 1], [4, 4], [64, 12]] as const) {
-      await t.step(`openConcurrency ${concurrency ?? "unset"}: ${expected} at once`, async () => {
+    for (const [concurrency, expected] of [[1, 1], [4, 4], [64, 12]] as const) {
+      await t.step(`openConcurrency ${concurrency}: ${expected} at once`, async () => {
         const disk = new SlowListing(10);
         const { store, registry } = await openWith(dir, disk, concurrency);
         try {
