@@ -286,7 +286,7 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Partition logs opened at once when the node starts or is given new partitions. Each " +
       "open reads its checkpoint, the tails of its index files and its producer snapshot, and " +
       "syncs its checkpoint, so one at a time the opens wait on each other's disk calls: 1,000 " +
-      "small partitions took 3.4-3.7 s to open one at a time and 0.9-1.3 s 16 at a time.",
+      "small partitions took 2.3-3.7 s to open one at a time and 0.9-1.3 s 16 at a time.",
   },
   {
     key: "default.replication.factor",
