@@ -115,11 +115,6 @@ export class SealedIndex implements IndexView {
     return true;
   }
 
-  /** The offset entry i of the time index names (equal to the offset index's when sound). */
-  timeOffset(i: number): number {
-    return this.baseOffset + this.#times.getUint32(i * TIME_ENTRY_BYTES + 8);
-  }
-
   #stamp(i: number): number {
     const at = i * TIME_ENTRY_BYTES;
     return this.#times.getInt32(at) * 2 ** 32 + this.#times.getUint32(at + 4);
