@@ -1018,6 +1018,12 @@ export class PartitionLog {
     const cp = await readCheckpoint(o.disk, this.dir);
     const recoveryPoint = cp?.recoveryPoint ?? -1;
     const now = o.nowMs();
+    const startAt = Math.max(cp?.logStartOffset ?? 0, sorted[0] ?? 0);
+    // Producer state is replayed while the segments are opened, from the newest snapshot, so a
+    // segment the recovery scans is read once. Checked against the log end once it is known.
+    this.#logStartOffset = startAt;
+    const from = sorted.length > 0 ? await this.#restoreSnapshot(sorted[0]!) : startAt;
+    const replay = (v: BatchView) => this.#replayBatch(v, from);
     let expected = 0;
     for (let i = 0; i < sorted.length; i++) {
       const base = sorted[i]!;
@@ -1042,9 +1048,10 @@ export class PartitionLog {
       if (clean && (await seg.loadIndexes(o.disk, this.#scan, lazily)) && seg.nextOffset === end) {
         this.#segments.push(seg);
         expected = seg.nextOffset;
+        await this.#replaySegment(seg, from);
         continue;
       }
-      const r = await seg.rebuild({ ...this.#scan, verifyCrc: true });
+      const r = await seg.rebuild({ ...this.#scan, verifyCrc: true }, replay);
       this.#segments.push(seg);
       expected = seg.nextOffset;
       // Sealed at once, so recovery holds one segment's live index at a time.
@@ -1061,7 +1068,6 @@ export class PartitionLog {
         break;
       }
     }
-    const startAt = Math.max(cp?.logStartOffset ?? 0, sorted[0] ?? 0);
     if (this.#segments.length === 0) {
       this.#segments.push(
         await Segment.open(o.disk, this.dir, startAt, {
@@ -1081,7 +1087,8 @@ export class PartitionLog {
     // that cannot be replayed from.
     const first = this.#segments[0]!.baseOffset;
     await this.#dropSnapshots((at) => at >= first && at <= this.logEndOffset);
-    await this.#rebuildProducers();
+    // A cut below the snapshot replayed from (only a disk that lost synced bytes does that).
+    if (from > this.logEndOffset) await this.#rebuildProducers();
     await this.#checkpoint();
   }
 
@@ -1103,24 +1110,38 @@ export class PartitionLog {
    * whole log when there is none. Batches ending below the log start do not count.
    */
   async #rebuildProducers(): Promise<void> {
-    this.producers.clear();
-    const from = await this.#restoreSnapshot();
-    for (const seg of this.#segments) {
-      if (seg.nextOffset <= from) continue;
-      const at = Math.max(seg.baseOffset, from);
-      const r = await seg.scanFrom(this.#o.disk, at, this.#scan, (b) => {
-        if (b.view.baseOffset >= from && b.view.lastOffset >= this.#logStartOffset) {
-          this.producers.record(b.view, b.view.baseOffset);
-        }
-      });
-      if (r.error) this.#corrupt(seg, r.endPosition, r.error);
+    const from = await this.#restoreSnapshot(this.#segments[0]!.baseOffset);
+    for (const seg of this.#segments) await this.#replaySegment(seg, from);
+  }
+
+  /** Replays the batches of `seg` from offset `from` on into the producer table. */
+  async #replaySegment(seg: Segment, from: number): Promise<void> {
+    if (seg.nextOffset <= from) return;
+    const at = Math.max(seg.baseOffset, from);
+    const r = await seg.scanFrom(
+      this.#o.disk,
+      at,
+      this.#scan,
+      (b) => this.#replayBatch(b.view, from),
+    );
+    if (r.error) this.#corrupt(seg, r.endPosition, r.error);
+  }
+
+  #replayBatch(v: BatchView, from: number): void {
+    if (v.baseOffset >= from && v.lastOffset >= this.#logStartOffset) {
+      this.producers.record(v, v.baseOffset);
     }
   }
 
-  /** Loads the newest readable snapshot into the empty table; returns the offset to replay from. */
-  async #restoreSnapshot(): Promise<number> {
+  /**
+   * Empties the producer table and loads into it the newest readable snapshot at or above
+   * `first` (the log's first offset); returns the offset to replay from.
+   */
+  async #restoreSnapshot(first: number): Promise<number> {
+    this.producers.clear();
     const bound = maxSnapshotBytes(this.#o.maxProducers);
     for (const at of [...this.#snapshots].reverse()) {
+      if (at < first) continue;
       const entries = await readSnapshot(this.#o.disk, this.dir, at, bound);
       if (typeof entries === "string") {
         logger.warn("producer snapshot {dir}/{name} not used: {why}", {
@@ -1134,6 +1155,6 @@ export class PartitionLog {
       this.producers.removeBefore(this.#logStartOffset);
       return at;
     }
-    return this.#segments[0]!.baseOffset;
+    return first;
   }
 }

@@ -321,9 +321,10 @@ export class Segment implements IndexView, IndexHolder {
 
   /**
    * Rebuilds everything from the file by scanning from the start; with `verifyCrc` it stops at
-   * the first bad batch and cuts the file there.
+   * the first bad batch and cuts the file there. `onBatch` sees each batch kept, in order (so a
+   * caller can replay them without reading the file again).
    */
-  async rebuild(scan: ScanOptions): Promise<ScanResult> {
+  async rebuild(scan: ScanOptions, onBatch?: (view: BatchView) => void): Promise<ScanResult> {
     this.#reset();
     const fileBytes = await this.file.size();
     // Offsets are contiguous (no compaction yet), which also catches a damaged baseOffset,
@@ -333,6 +334,7 @@ export class Segment implements IndexView, IndexHolder {
       if (b.view.baseOffset !== expected) return false;
       expected = b.view.nextOffset;
       this.noteBatch(b.view, b.position, b.sizeBytes);
+      onBatch?.(b.view);
     });
     const error = result.error ??
       (result.endPosition < fileBytes ? `offset out of sequence at ${result.endPosition}` : null);
