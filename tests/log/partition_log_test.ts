@@ -228,6 +228,48 @@ Deno.test("partition log: a wrong entry in the active segment's index is rebuilt
     await log.close();
   });
 
+  await t.step("a suffix truncation during the rebuild leaves no entry past its cut", async () => {
+    // A disk of its own: the other steps leave theirs truncated or damaged.
+    const own = new MemoryDisk();
+    const built = await openMem(own, opts);
+    await fill(built, 60);
+    await built.close();
+    const file = await own.open(index);
+    await file.write(0, wrong);
+    await file.sync();
+    file.close();
+    const gated = new CountingDisk(own);
+    const log = await PartitionLog.open(DIR, { disk: gated, retentionMs: -1, ...opts });
+    // The rebuild's scan from byte 0 reads the batches from before the cut and returns after it.
+    const reached = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    gated.afterRead = (path, position) => {
+      if (!path.endsWith(".log") || position !== 0) return;
+      gated.afterRead = undefined;
+      reached.resolve();
+      return release.promise;
+    };
+    const usesWrongEntry = new DataView(sound.buffer, 4 * 8, 8).getUint32(0);
+    const reading = log.read(usesWrongEntry, { maxBytes: 1 });
+    await reached.promise;
+    assert.equal(await log.truncateSuffix(90), 90);
+    release.resolve();
+    const v = views((await reading).records)[0]!;
+    assert.ok(v.baseOffset <= usesWrongEntry && usesWrongEntry <= v.lastOffset);
+    await fill(log, 20);
+    for (let off = 0; off < 150; off++) {
+      const v = views((await log.read(off, { maxBytes: 1 })).records)[0]!;
+      assert.ok(v.baseOffset <= off && off <= v.lastOffset, `offset ${off}`);
+    }
+    await log.close();
+    // The index written at close equals one an open builds from the batches alone.
+    const written = own.contents(index);
+    await own.remove(index);
+    await own.remove(`${DIR}/${segmentName(0, "timeindex")}`);
+    await (await openMem(own, opts)).close();
+    assert.deepEqual(written, own.contents(index));
+  });
+
   await t.step("a batch damaged at an entry's position is still reported corrupt", async () => {
     const log = await openMem(disk, opts);
     await log.close();
@@ -821,6 +863,8 @@ Deno.test("partition log: reads into pooled buffers hand back every one they do 
 /** A disk that counts the bytes read from each file (to see what an open replays). */
 class CountingDisk implements Disk {
   readonly readBytes = new Map<string, number>();
+  /** Called after each read; the read returns once the promise it may give settles. */
+  afterRead: ((path: string, position: number) => Promise<void> | undefined) | undefined;
   constructor(readonly inner: Disk) {}
 
   /** Bytes read from `.log` files since the last call: in all, and from the most read one. */
@@ -844,7 +888,11 @@ class CountingDisk implements Disk {
     };
     return {
       path,
-      read: async (p, n, into) => count(await f.read(p, n, into)),
+      read: async (p, n, into) => {
+        const bytes = count(await f.read(p, n, into));
+        await this.afterRead?.(path, p);
+        return bytes;
+      },
       write: (p, d) => f.write(p, d),
       sync: () => f.sync(),
       truncate: (n) => f.truncate(n),
