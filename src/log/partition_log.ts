@@ -1019,9 +1019,10 @@ export class PartitionLog {
     const recoveryPoint = cp?.recoveryPoint ?? -1;
     const now = o.nowMs();
     const startAt = Math.max(cp?.logStartOffset ?? 0, sorted[0] ?? 0);
+    // The first segment, kept or created, begins at or below `startAt`.
+    this.#logStartOffset = startAt;
     // Producer state is replayed while the segments are opened, from the newest snapshot, so a
     // segment the recovery scans is read once. Checked against the log end once it is known.
-    this.#logStartOffset = startAt;
     const from = sorted.length > 0 ? await this.#restoreSnapshot(sorted[0]!) : startAt;
     const replay = (v: BatchView) => this.#replayBatch(v, from);
     let expected = 0;
@@ -1080,7 +1081,6 @@ export class PartitionLog {
     }
     // The last segment left (recovery may have dropped those after it) is the active one.
     await this.#active.unseal(o.disk);
-    this.#logStartOffset = Math.max(startAt, this.#segments[0]!.baseOffset);
     if (this.#logStartOffset > this.logEndOffset) this.#logStartOffset = this.logEndOffset;
     this.#recoveryPoint = this.#active.baseOffset;
     // Snapshots above a cut tail describe batches that are gone; below the first segment, ones

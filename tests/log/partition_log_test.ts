@@ -197,13 +197,16 @@ Deno.test("partition log: a wrong entry in the active segment's index is rebuilt
   // Entry 4's position one byte off: `fits` passes it, the batch there does not start there.
   const wrong = sound.slice();
   wrong[4 * 8 + 7]! ^= 0x01;
-  const damaged = async () => {
-    // After a clean close an open loads the active segment's index files instead of scanning.
-    await (await openMem(disk, opts)).close();
-    const file = await disk.open(index);
+  const writeWrong = async (on: MemoryDisk) => {
+    const file = await on.open(index);
     await file.write(0, wrong);
     await file.sync();
     file.close();
+  };
+  const damaged = async () => {
+    // After a clean close an open loads the active segment's index files instead of scanning.
+    await (await openMem(disk, opts)).close();
+    await writeWrong(disk);
     return await openMem(disk, opts);
   };
 
@@ -234,10 +237,7 @@ Deno.test("partition log: a wrong entry in the active segment's index is rebuilt
     const built = await openMem(own, opts);
     await fill(built, 60);
     await built.close();
-    const file = await own.open(index);
-    await file.write(0, wrong);
-    await file.sync();
-    file.close();
+    await writeWrong(own);
     const gated = new CountingDisk(own);
     const log = await PartitionLog.open(DIR, { disk: gated, retentionMs: -1, ...opts });
     // The rebuild's scan from byte 0 reads the batches from before the cut and returns after it.
