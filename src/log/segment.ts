@@ -225,8 +225,11 @@ export class Segment implements IndexView, IndexHolder {
     onBatch: (b: ScannedBatch) => boolean | void,
   ): Promise<ScanResult> {
     for (let rebuilt = false;; rebuilt = true) {
-      const index = await this.index(disk);
-      const [offset, position] = index.floor(typeof at === "number" ? at : at(index));
+      // From the segment's first batch no entry is needed (a sealed index is not read for it).
+      const index = typeof at === "number" && at <= this.baseOffset ? null : await this.index(disk);
+      const [offset, position] = index === null
+        ? [this.baseOffset, 0]
+        : index.floor(typeof at === "number" ? at : at(index));
       let named = true;
       const r = await scanBatches(this.file, position, this.sizeBytes, scan, (b) => {
         if (b.position === position && b.view.baseOffset !== offset) {
@@ -238,7 +241,7 @@ export class Segment implements IndexView, IndexHolder {
       if (named && (r.error === null || r.endPosition > position)) return r;
       const error = r.error ?? `batch at ${position} does not begin at offset ${offset}`;
       // At position 0 no entry was used: the segment itself is bad.
-      if (rebuilt || position === 0) return { endPosition: position, error };
+      if (rebuilt || index === null || position === 0) return { endPosition: position, error };
       logger.warn(
         "{dir}/{segment}: index entry for offset {offset} is wrong ({error}); rebuilding",
         {

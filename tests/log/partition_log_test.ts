@@ -867,17 +867,22 @@ class CountingDisk implements Disk {
   afterRead: ((path: string, position: number) => Promise<void> | undefined) | undefined;
   constructor(readonly inner: Disk) {}
 
-  /** Bytes read from `.log` files since the last call: in all, and from the most read one. */
-  takeLogBytes(): { total: number; mostOfOne: number } {
+  /**
+   * Bytes read since the last call: from `.log` files in all and from the most read one, and
+   * from index files.
+   */
+  takeLogBytes(): { total: number; mostOfOne: number; indexBytes: number } {
     let total = 0;
     let mostOfOne = 0;
+    let indexBytes = 0;
     for (const [path, bytes] of this.readBytes) {
+      if (path.endsWith("index")) indexBytes += bytes;
       if (!path.endsWith(".log")) continue;
       total += bytes;
       mostOfOne = Math.max(mostOfOne, bytes);
     }
     this.readBytes.clear();
-    return { total, mostOfOne };
+    return { total, mostOfOne, indexBytes };
   }
 
   async open(path: string, options?: { create?: boolean }): Promise<DiskFile> {
@@ -1009,6 +1014,16 @@ Deno.test("partition log: producer snapshots bound what an open replays", async 
     const read = await reopen();
     assert.deepEqual([...log.producers.entries()], want);
     assert.ok(read.total >= logBytes, `read ${read.total} bytes of a log of ${log.sizeBytes}`);
+    // Each segment is replayed from its first byte, which needs no index: of the sealed ones'
+    // indexes only the last entries an open checks (8 + 12 bytes), and the active one's whole.
+    const names = (await mem.list(DIR)).filter((n) => n.endsWith(".log")).sort();
+    const active = `${DIR}/${names.at(-1)!.slice(0, -".log".length)}`;
+    const activeIndexBytes = mem.contents(`${active}.index`).length +
+      mem.contents(`${active}.timeindex`).length;
+    assert.ok(
+      read.indexBytes <= (names.length - 1) * 20 + activeIndexBytes,
+      `${read.indexBytes} index bytes read`,
+    );
   });
 
   await t.step("a damaged newest snapshot falls back to the one before it", async () => {
