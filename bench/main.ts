@@ -9,8 +9,9 @@
  * adds). Prints msg/s, MB/s, p50/p99/p999 produce latency, the broker's and the client's CPU
  * (cores), the share of CPU the hypervisor stole, event-loop lag and the broker's resident memory
  * at the end of each run, the disk's own synced write rate (1 MiB blocks, fdatasync each, same
- * filesystem as the data dir, measured before and after) and the issue's targets as met/missed. Nothing is asserted. After each run
- * its data is removed and the bench waits for the disk to go quiet (`settleDisk`).
+ * filesystem as the data dir, measured before and after) and the issue's targets as met/missed.
+ * Nothing is asserted. After each run its data is removed and the bench waits for the disk to go
+ * quiet (`settleDisk`).
  *
  * Flags:
  * - `--help`: print these flags and exit;
