@@ -203,7 +203,8 @@ export class LocalPartition implements Partition {
   async listOffset(timestamp: number, _isolationLevel: number): Promise<OffsetAndTimestamp | null> {
     const hw = this.#highWatermark;
     switch (timestamp) {
-      case -2:
+      case -2: // earliest
+      case -4: // earliest local (KIP-405): with no tiered storage, the log start
         return { offset: this.log.logStartOffset, timestamp: -1, leaderEpoch: LEADER_EPOCH };
       case -1:
         return { offset: hw, timestamp: -1, leaderEpoch: LEADER_EPOCH };

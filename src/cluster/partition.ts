@@ -79,7 +79,10 @@ export interface Partition extends PartitionId {
    * Fetch long-polls on this instead of polling the log.
    */
   waitForData(offset: number, signal: AbortSignal): Promise<void>;
-  /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, else first offset with ts >= it. */
+  /**
+   * ListOffsets: -2 earliest (and -4, earliest local), -1 latest, -3 max timestamp, else the first
+   * offset with a timestamp >= it; null when there is none (and for -5, latest tiered).
+   */
   listOffset(timestamp: number, isolationLevel: number): Promise<OffsetAndTimestamp | null>;
   /** DeleteRecords: moves the log start offset; -1 means the high watermark. */
   deleteRecordsBefore(offset: number): Promise<{ errorCode: number; lowWatermark: number }>;

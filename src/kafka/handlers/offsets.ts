@@ -1,7 +1,7 @@
 /**
- * Offset queries and moves: ListOffsets (earliest, latest, by timestamp, max timestamp),
- * OffsetForLeaderEpoch (end offset of an epoch, KIP-101/320) and DeleteRecords (moves the log
- * start offset).
+ * Offset queries and moves: ListOffsets (earliest, earliest local, latest, by timestamp, max
+ * timestamp), OffsetForLeaderEpoch (end offset of an epoch, KIP-101/320) and DeleteRecords (moves
+ * the log start offset).
  *
  * @module
  */

@@ -345,8 +345,8 @@ Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
     await produce(h, "t", 0, batch(["a", "b"], { timestampMs: 1000 }));
     await produce(h, "t", 0, batch(["c"], { timestampMs: 3000 }));
     await produce(h, "t", 0, batch(["d"], { timestampMs: 2000 }));
-    const list = async (timestamp: bigint) => {
-      const res: Any = await h.call(ApiKey.ListOffsets, 7, {
+    const list = async (timestamp: bigint, version = 7) => {
+      const res: Any = await h.call(ApiKey.ListOffsets, version, {
         replicaId: -1,
         isolationLevel: 0,
         topics: [{
@@ -361,12 +361,22 @@ Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
     assert.equal((await list(2500n)).offset, 2n);
     assert.equal((await list(-3n)).offset, 2n, "max timestamp is record c");
     assert.equal((await list(9999n)).offset, -1n);
+    // Without tiered storage the earliest local offset is the log start and nothing is tiered.
+    assert.equal((await list(-4n, 8)).offset, 0n, "earliest local");
+    const tiered = await list(-5n, 9);
+    assert.deepEqual([tiered.errorCode, tiered.offset, tiered.timestamp, tiered.leaderEpoch], [
+      ErrorCode.NONE,
+      -1n,
+      -1n,
+      -1,
+    ]);
     const del: Any = await h.call(ApiKey.DeleteRecords, 2, {
       topics: [{ name: "t", partitions: [{ partitionIndex: 0, offset: 2n }] }],
       timeoutMs: 1000,
     });
     assert.equal(del.topics[0].partitions[0].lowWatermark, 2n);
     assert.equal((await list(-2n)).offset, 2n);
+    assert.equal((await list(-4n, 8)).offset, 2n, "earliest local follows the log start");
     assert.equal((await fetch(h, "t", 0, 0)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     const beyond: Any = await h.call(ApiKey.DeleteRecords, 2, {
       topics: [{ name: "t", partitions: [{ partitionIndex: 0, offset: 50n }] }],
