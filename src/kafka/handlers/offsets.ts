@@ -18,33 +18,74 @@ interface ListOffsetsRequest {
   }[];
 }
 
-export const listOffsetsHandler = defineHandler<ListOffsetsRequest>(async (broker, { body }) => ({
-  throttleTimeMs: 0,
-  topics: await Promise.all(body.topics.map(async (t) => ({
-    name: t.name,
-    partitions: await Promise.all(t.partitions.map(async (p) => {
-      const base = {
-        partitionIndex: p.partitionIndex,
-        timestamp: -1n,
-        offset: -1n,
-        leaderEpoch: -1,
-      };
-      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
-      if (!resolved.ok) return { ...base, errorCode: resolved.errorCode };
-      const fenced = epochError(resolved.partition, p.currentLeaderEpoch);
-      if (fenced !== ErrorCode.NONE) return { ...base, errorCode: fenced };
-      const found = await resolved.partition.listOffset(num(p.timestamp), body.isolationLevel);
-      if (found === null) return { ...base, errorCode: ErrorCode.NONE };
-      return {
-        partitionIndex: p.partitionIndex,
-        errorCode: ErrorCode.NONE,
-        timestamp: big(found.timestamp),
-        offset: big(found.offset),
-        leaderEpoch: found.leaderEpoch,
-      };
-    })),
-  }))),
-}));
+/**
+ * The first ListOffsets version that may ask for each special (negative) timestamp: -2 earliest,
+ * -1 latest, -3 max timestamp, -4 earliest local, -5 latest tiered. As in Kafka, any other negative
+ * timestamp, or one asked below its version, gets UNSUPPORTED_VERSION.
+ */
+const SPECIAL_TIMESTAMP_SINCE: ReadonlyMap<bigint, number> = new Map([
+  [-2n, 0],
+  [-1n, 0],
+  [-3n, 7],
+  [-4n, 8],
+  [-5n, 9],
+]);
+
+const partitionKey = (topic: string, partition: number) => `${partition}:${topic}`;
+
+/** Partitions named more than once in one request; Kafka answers each naming INVALID_REQUEST. */
+function repeatedPartitions(topics: ListOffsetsRequest["topics"]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const t of topics) {
+    for (const p of t.partitions) {
+      const key = partitionKey(t.name, p.partitionIndex);
+      if (seen.has(key)) repeated.add(key);
+      seen.add(key);
+    }
+  }
+  return repeated;
+}
+
+export const listOffsetsHandler = defineHandler<ListOffsetsRequest>(
+  async (broker, { version, body }) => {
+    const repeated = repeatedPartitions(body.topics);
+    return {
+      throttleTimeMs: 0,
+      topics: await Promise.all(body.topics.map(async (t) => ({
+        name: t.name,
+        partitions: await Promise.all(t.partitions.map(async (p) => {
+          const base = {
+            partitionIndex: p.partitionIndex,
+            timestamp: -1n,
+            offset: -1n,
+            leaderEpoch: -1,
+          };
+          if (repeated.has(partitionKey(t.name, p.partitionIndex))) {
+            return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+          }
+          const since = p.timestamp < 0n ? SPECIAL_TIMESTAMP_SINCE.get(p.timestamp) : 0;
+          if (since === undefined || version < since) {
+            return { ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION };
+          }
+          const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
+          if (!resolved.ok) return { ...base, errorCode: resolved.errorCode };
+          const fenced = epochError(resolved.partition, p.currentLeaderEpoch);
+          if (fenced !== ErrorCode.NONE) return { ...base, errorCode: fenced };
+          const found = await resolved.partition.listOffset(num(p.timestamp), body.isolationLevel);
+          if (found === null) return { ...base, errorCode: ErrorCode.NONE };
+          return {
+            partitionIndex: p.partitionIndex,
+            errorCode: ErrorCode.NONE,
+            timestamp: big(found.timestamp),
+            offset: big(found.offset),
+            leaderEpoch: found.leaderEpoch,
+          };
+        })),
+      }))),
+    };
+  },
+);
 
 interface OffsetForLeaderEpochRequest {
   replicaId: number;

@@ -377,6 +377,36 @@ Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
     assert.equal(del.topics[0].partitions[0].lowWatermark, 2n);
     assert.equal((await list(-2n)).offset, 2n);
     assert.equal((await list(-4n, 8)).offset, 2n, "earliest local follows the log start");
+    // A special timestamp below the version that introduced it, or an unknown one, is refused.
+    for (
+      const [timestamp, version] of [[-3n, 6], [-4n, 7], [-5n, 8], [-6n, 10], [-7n, 10]] as const
+    ) {
+      const refused = await list(timestamp, version);
+      assert.deepEqual(
+        [refused.errorCode, refused.offset],
+        [ErrorCode.UNSUPPORTED_VERSION, -1n],
+        `${timestamp} at v${version}`,
+      );
+    }
+    // A partition named twice gets INVALID_REQUEST at each naming; the others are answered.
+    const twice: Any = await h.call(ApiKey.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: ["t", "t"].map((name, i) => ({
+        name,
+        partitions: [
+          { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n },
+          ...(i === 0 ? [{ partitionIndex: 9, currentLeaderEpoch: -1, timestamp: -1n }] : []),
+        ],
+      })),
+    });
+    const answered = twice.topics.map((t: Any) =>
+      t.partitions.map((p: Any) => `${p.partitionIndex}:${p.errorCode}`)
+    );
+    assert.deepEqual(answered, [
+      [`0:${ErrorCode.INVALID_REQUEST}`, `9:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`],
+      [`0:${ErrorCode.INVALID_REQUEST}`],
+    ]);
     assert.equal((await fetch(h, "t", 0, 0)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     const beyond: Any = await h.call(ApiKey.DeleteRecords, 2, {
       topics: [{ name: "t", partitions: [{ partitionIndex: 0, offset: 50n }] }],
