@@ -36,14 +36,10 @@ export function resolvePartition(
   }
   const partition = broker.partitions.get(topic, index);
   if (partition !== undefined) return { ok: true, partition };
-  // In the tables but not led here: a client with stale metadata, told to refresh it.
-  const leadership = broker.partitions.leadership(topic, index);
-  return {
-    ok: false,
-    errorCode: leadership === undefined
-      ? ErrorCode.LEADER_NOT_AVAILABLE
-      : ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  };
+  // In the tables but not open here (being created, or led elsewhere): Kafka's answer on the data
+  // path, which every client handles by refreshing its metadata. LEADER_NOT_AVAILABLE belongs in
+  // Metadata answers only; the Java consumer throws on it in a Fetch answer.
+  return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
 }
 
 /**
