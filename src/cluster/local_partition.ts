@@ -7,7 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { ErrorCode } from "../kafka/protocol/errors.ts";
-import { RecordBatchError, splitBatches } from "../kafka/records/mod.ts";
+import { checkClientBatch, RecordBatchError, splitBatches } from "../kafka/records/mod.ts";
 import {
   CorruptBatchError,
   LogFailedError,
@@ -80,8 +80,9 @@ export class LocalPartition implements Partition {
     let views;
     try {
       views = splitBatches(records, { maxBatchBytes: this.config.maxMessageBytes, maxBatches: 1 });
+      checkClientBatch(views[0]!);
     } catch (e) {
-      if (e instanceof RecordBatchError) return this.#failed(e.code, e.message, true);
+      if (e instanceof RecordBatchError) return this.#failed(e.code, e.message);
       throw e;
     }
     try {
@@ -100,12 +101,11 @@ export class LocalPartition implements Partition {
         recordErrors: [],
       };
     } catch (e) {
-      if (e instanceof ProducerSequenceError) return this.#failed(e.code, e.message, false);
+      if (e instanceof ProducerSequenceError) return this.#failed(e.code, e.message);
       if (e instanceof LogFullError) {
         return this.#failed(
           ErrorCode.REQUEST_TIMED_OUT,
           "partition is over its pending-bytes bound",
-          false,
         );
       }
       if (e instanceof LogFailedError) {
@@ -114,20 +114,25 @@ export class LocalPartition implements Partition {
           index: this.index,
           error: e.message,
         });
-        return this.#failed(ErrorCode.KAFKA_STORAGE_ERROR, e.message, false);
+        return this.#failed(ErrorCode.KAFKA_STORAGE_ERROR, e.message);
       }
       throw e;
     }
   }
 
-  #failed(errorCode: number, message: string, perBatch: boolean): ProduceResult {
+  /**
+   * A refused produce. No record errors: those name records inside a batch, and Kafka leaves them
+   * out for a refusal of the whole batch (the Java producer would fail the other records of the
+   * batch with a generic error).
+   */
+  #failed(errorCode: number, message: string): ProduceResult {
     return {
       errorCode,
       errorMessage: message,
       baseOffset: -1,
       logAppendTimeMs: -1,
       logStartOffset: this.log.logStartOffset,
-      recordErrors: perBatch ? [{ batchIndex: 0, message }] : [],
+      recordErrors: [],
     };
   }
 

@@ -1,5 +1,5 @@
 /** Small conversions shared by the handlers. */
-import type { BrokerContext, Handler, HandlerRequest } from "./context.ts";
+import type { BrokerContext, Handler, HandlerOutcome, HandlerRequest } from "./context.ts";
 
 /** int64 from the codec (bigint) to a log offset or timestamp (number). */
 export function num(value: bigint | number): number {
@@ -16,7 +16,7 @@ export function defineHandler<T>(
   fn: (
     broker: BrokerContext,
     request: HandlerRequest<T>,
-  ) => Promise<Record<string, unknown> | null> | Record<string, unknown> | null,
+  ) => Promise<HandlerOutcome> | HandlerOutcome,
 ): Handler {
   return fn as unknown as Handler;
 }

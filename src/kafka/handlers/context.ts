@@ -9,6 +9,7 @@ import type { MetaStore } from "../../cluster/meta/store.ts";
 import type { PartitionRegistry } from "../../cluster/partition.ts";
 import type { GroupCoordinator } from "../../groups/mod.ts";
 import type { RequestHeader } from "../protocol/header.ts";
+import type { CloseConnection } from "../server/types.ts";
 
 export interface BrokerSettings {
   readonly autoCreateTopics: boolean;
@@ -67,8 +68,13 @@ export interface ResponseBuffers {
   giveAfterEncoding(buffer: Uint8Array): void;
 }
 
-/** A handler answers with a response body, or `null` for no response (acks=0 produce). */
+/**
+ * What a handler answers: a response body, `null` for no response (acks=0 produce), or a
+ * {@link CloseConnection} when the client must learn of a failure it gets no response for.
+ */
+export type HandlerOutcome = Record<string, unknown> | null | CloseConnection;
+
 export type Handler = (
   broker: BrokerContext,
   request: HandlerRequest<never>,
-) => Promise<Record<string, unknown> | null> | Record<string, unknown> | null;
+) => Promise<HandlerOutcome> | HandlerOutcome;

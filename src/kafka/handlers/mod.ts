@@ -166,6 +166,7 @@ export function createRequestHandler(
         const request = { header, clientHost, version, body: body as never, ...buffers };
         const response = await handler(broker, request);
         if (response === null) return null;
+        if (response instanceof CloseConnection) return refuse(context, response.reason);
         return withoutSizePrefix(
           encodeResponse(api.apiKey, version, header.correlationId, response, frameOptions),
         );

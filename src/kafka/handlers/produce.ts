@@ -1,11 +1,14 @@
 /**
  * Produce: hands each partition's record batches to the partition, which validates, assigns
  * offsets and makes them durable before resolving. Partitions of one request proceed in parallel;
- * the response lists them in request order. acks=0 gets no response at all.
+ * the response lists them in request order. acks=0 gets no response at all, or a closed connection
+ * when a partition failed.
  *
  * @module
  */
 import { ErrorCode } from "../protocol/errors.ts";
+import { CloseConnection } from "../server/types.ts";
+import { BatchView } from "../records/mod.ts";
 import type { ProduceResult } from "../../cluster/partition.ts";
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
 import { resolvePartition, topicName } from "./_partitions.ts";
@@ -32,6 +35,15 @@ const failed = (errorCode: number, errorMessage: string | null = null): ProduceR
   recordErrors: [],
 });
 
+/** Whether the first batch of `records` says zstd, which Produce before v7 cannot carry (KIP-110). */
+function isZstd(records: Uint8Array): boolean {
+  try {
+    return new BatchView(records).codec === "zstd";
+  } catch {
+    return false; // truncated or an unknown codec: the partition's validation refuses it
+  }
+}
+
 export const produceHandler = defineHandler<ProduceRequest>(async (broker, { version, body }) => {
   const byId = version >= 13;
   const acks = body.acks;
@@ -52,20 +64,31 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
     const name = topicName(broker, byId, topic.name, topic.topicId);
     return topic.partitionData.map((p): Promise<ProduceResult> => {
       if (refuseAll !== undefined) return Promise.resolve(refuseAll);
-      if (p.records === null || p.records.length === 0) {
-        return Promise.resolve(failed(ErrorCode.CORRUPT_MESSAGE, "no records"));
-      }
       const internal = internalTopicRefusal(name);
       if (internal !== undefined) {
         return Promise.resolve(failed(ErrorCode.INVALID_TOPIC_EXCEPTION, internal));
       }
       const resolved = resolvePartition(broker, name, p.index, byId);
       if (!resolved.ok) return Promise.resolve(failed(resolved.errorCode));
+      if (p.records === null || p.records.length === 0) {
+        return Promise.resolve(failed(ErrorCode.INVALID_RECORD, "no record batch"));
+      }
+      if (version < 7 && isZstd(p.records)) {
+        return Promise.resolve(
+          failed(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, "zstd needs Produce v7 or later"),
+        );
+      }
       return resolved.partition.produce(p.records, acks);
     });
   });
   const results = await Promise.all(pending.map((parts) => Promise.all(parts)));
-  if (acks === 0) return null;
+  if (acks === 0) {
+    // No response: a failure is told by closing the connection, so the client refreshes its
+    // metadata instead of sending on into the same error (Kafka does the same).
+    const errors = results.flat().filter((r) => r.errorCode !== ErrorCode.NONE).length;
+    if (errors === 0) return null;
+    return new CloseConnection(`acks=0 produce failed on ${errors} partition(s)`);
+  }
   return {
     responses: body.topicData.map((topic, t) => ({
       name: topic.name ?? "",

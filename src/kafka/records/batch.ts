@@ -222,6 +222,22 @@ export function validateBatch(batch: BatchView, verifyCrc = true): void {
   }
 }
 
+/**
+ * What Kafka refuses in a batch a client produced, beyond {@link validateBatch}: control batches
+ * (only the broker writes those) and a producer id without a base sequence.
+ */
+export function checkClientBatch(batch: BatchView): void {
+  if (batch.isControl) {
+    throw new RecordBatchError("badRecord", "clients may not write control batches");
+  }
+  if (batch.producerId >= 0n && batch.baseSequence < 0) {
+    throw new RecordBatchError(
+      "badRecord",
+      `producer id ${batch.producerId} with base sequence ${batch.baseSequence}`,
+    );
+  }
+}
+
 function writable(batch: Uint8Array): DataView {
   return new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
 }

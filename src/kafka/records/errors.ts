@@ -8,7 +8,6 @@
 export const KafkaCode = {
   CORRUPT_MESSAGE: 2,
   MESSAGE_TOO_LARGE: 10,
-  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
   UNSUPPORTED_COMPRESSION_TYPE: 76,
   INVALID_RECORD: 87,
 } as const;
@@ -30,7 +29,8 @@ export type RecordErrorKind =
 const codeOf: Record<RecordErrorKind, KafkaCode> = {
   truncated: KafkaCode.CORRUPT_MESSAGE,
   badLength: KafkaCode.CORRUPT_MESSAGE,
-  badMagic: KafkaCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  // Produce v3+ carries magic 2 only; Kafka refuses older batches as invalid records.
+  badMagic: KafkaCode.INVALID_RECORD,
   badCrc: KafkaCode.CORRUPT_MESSAGE,
   badCount: KafkaCode.INVALID_RECORD,
   badCodec: KafkaCode.UNSUPPORTED_COMPRESSION_TYPE,

@@ -11,8 +11,9 @@
  * setLogAppendTime(b.bytes, nowMs); // LogAppendTime topics: sets the type bit, re-seals the CRC
  * ```
  * A {@link RecordBatchError} has `kind` (for logs) and `code`, the Kafka error code to answer with
- * (CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, UNSUPPORTED_FOR_MESSAGE_FORMAT 43,
- * UNSUPPORTED_COMPRESSION_TYPE 76, INVALID_RECORD 87).
+ * (CORRUPT_MESSAGE 2, MESSAGE_TOO_LARGE 10, UNSUPPORTED_COMPRESSION_TYPE 76, INVALID_RECORD 87).
+ * `checkClientBatch` adds the rules for a batch a client produced (no control batches, a producer id
+ * only with a sequence).
  *
  * Records: `readRecords(view)` decodes (and decompresses, bounded) a batch's records;
  * `buildBatch(records, options)` builds a sealed batch with any codec. `compress`/`decompress`
@@ -25,6 +26,7 @@
 export {
   BATCH_HEADER_BYTES,
   BatchView,
+  checkClientBatch,
   checkFraming,
   type Codec,
   CODECS,

@@ -263,7 +263,37 @@ Deno.test("produce refuses corrupt, oversized and badly acked batches", async ()
     await createTopic(h, "t", 1, [{ name: "max.message.bytes", value: "200" }]);
     const corrupt = batch(["a"]);
     corrupt[corrupt.length - 1]! ^= 0xff;
-    assert.equal((await produce(h, "t", 0, corrupt)).errorCode, ErrorCode.CORRUPT_MESSAGE);
+    const refusedCorrupt = await produce(h, "t", 0, corrupt);
+    assert.equal(refusedCorrupt.errorCode, ErrorCode.CORRUPT_MESSAGE);
+    // A refusal of the whole batch names no record (a record error would blame record 0 alone).
+    assert.deepEqual(refusedCorrupt.recordErrors, []);
+    // What Kafka refuses as an invalid record: no batch, an old magic, a control batch, a producer
+    // id without a sequence. An unknown partition is told first.
+    const magic1 = batch(["m"]);
+    magic1[16] = 1;
+    const invalid = [
+      new Uint8Array(0),
+      magic1,
+      buildBatch([{ value: enc.encode("c") }], { control: true }),
+      buildBatch([{ value: enc.encode("p") }], { producerId: 5n, producerEpoch: 0 }),
+    ];
+    for (const [i, records] of invalid.entries()) {
+      assert.equal(
+        (await produce(h, "t", 0, records)).errorCode,
+        ErrorCode.INVALID_RECORD,
+        `#${i}`,
+      );
+    }
+    assert.equal(
+      (await produce(h, "t", 9, new Uint8Array(0))).errorCode,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
+    // zstd came with Produce v7 (later versions store it: the interop suite's zstd runs).
+    const zstd = buildBatch([{ value: enc.encode("z") }], { codec: "zstd" });
+    assert.equal(
+      (await produce(h, "t", 0, zstd, 6)).errorCode,
+      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+    );
     const big = batch(["x".repeat(500)]);
     assert.equal((await produce(h, "t", 0, big)).errorCode, ErrorCode.MESSAGE_TOO_LARGE);
     const acks: Any = await h.call(ApiKey.Produce, 9, {
@@ -287,6 +317,25 @@ Deno.test("produce refuses corrupt, oversized and badly acked batches", async ()
     });
     assert.equal(none, null);
     assert.equal((await fetch(h, "t", 0, 0)).highWatermark, 1n);
+    // An acks=0 produce that fails anywhere closes the connection (no response could tell the
+    // client); the partitions that succeeded keep their records.
+    await assert.rejects(
+      () =>
+        h.call(ApiKey.Produce, 9, {
+          transactionalId: null,
+          acks: 0,
+          timeoutMs: 1000,
+          topicData: [{
+            name: "t",
+            partitionData: [{ index: 0, records: batch(["r"]) }, {
+              index: 7,
+              records: batch(["s"]),
+            }],
+          }],
+        }),
+      /connection closed: acks=0 produce failed on 1 partition/,
+    );
+    assert.equal((await fetch(h, "t", 0, 0)).highWatermark, 2n);
   });
 });
 

@@ -116,7 +116,7 @@ Deno.test("record batch v2", async (t) => {
     expectCode(() => splitBatches(good.subarray(0, good.length - 1)), 2, "truncated");
     const magic1 = good.slice();
     magic1[16] = 1;
-    expectCode(() => splitBatches(magic1), 43, "badMagic");
+    expectCode(() => splitBatches(magic1), 87, "badMagic");
     const shortLen = good.slice();
     new DataView(shortLen.buffer).setInt32(8, 10);
     expectCode(() => splitBatches(shortLen), 2, "badLength");
