@@ -7,6 +7,7 @@
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import { epochError, resolvePartition } from "./_partitions.ts";
+import { internalTopicRefusal } from "./_topics.ts";
 import { big, defineHandler, num } from "./_util.ts";
 
 interface ListOffsetsRequest {
@@ -131,14 +132,17 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest>(async (
   topics: await Promise.all(body.topics.map(async (t) => ({
     name: t.name,
     partitions: await Promise.all(t.partitions.map(async (p) => {
-      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
-      if (!resolved.ok) {
-        return {
-          partitionIndex: p.partitionIndex,
-          lowWatermark: -1n,
-          errorCode: resolved.errorCode,
-        };
+      const refused = (errorCode: number) => ({
+        partitionIndex: p.partitionIndex,
+        lowWatermark: -1n,
+        errorCode,
+      });
+      // Kafka never moves an internal topic's log start: there, the group offsets.
+      if (internalTopicRefusal(t.name) !== undefined) {
+        return refused(ErrorCode.INVALID_TOPIC_EXCEPTION);
       }
+      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
+      if (!resolved.ok) return refused(resolved.errorCode);
       const result = await resolved.partition.deleteRecordsBefore(num(p.offset));
       return {
         partitionIndex: p.partitionIndex,

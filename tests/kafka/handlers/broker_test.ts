@@ -623,6 +623,16 @@ Deno.test("the internal offsets topic is visible but protected from clients", as
       validateOnly: false,
     });
     assert.equal(grow.results[0].errorCode, ErrorCode.INVALID_REQUEST);
+    // DeleteRecords would delete committed offsets: refused as Kafka does.
+    const purge: Any = await h.call(ApiKey.DeleteRecords, 2, {
+      topics: [{ name: "__consumer_offsets", partitions: [{ partitionIndex: 0, offset: -1n }] }],
+      timeoutMs: 1000,
+    });
+    assert.deepEqual(purge.topics[0].partitions[0], {
+      partitionIndex: 0,
+      lowWatermark: -1n,
+      errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
+    });
   });
 });
 
