@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Config, SETTINGS } from "./config/mod.ts";
+import { type Config, SETTINGS, settingSource } from "./config/mod.ts";
 import { LocalMetaStore } from "./cluster/meta/local_store.ts";
 import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
 import { LocalPartitionRegistry } from "./cluster/partition_registry.ts";
@@ -98,7 +98,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
     const registry = await LocalPartitionRegistry.open(meta, {
       dataDir: config.dataDir,
       nodeId: config.nodeId,
-      brokerDefaults: () => brokerDefaults(meta.tables, staticConfigs, config.nodeId),
+      brokerDefaults: () => brokerDefaults(meta.tables, staticConfigs.values, config.nodeId),
       logOptions: {
         ackBeforeSync: config.broker.logFlushAckBeforeSync,
         maxPendingBytes: config.broker.logMaxPendingBytes,
@@ -137,7 +137,8 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         defaultReplicationFactor: config.broker.defaultReplicationFactor,
         fetchMaxBytes: config.fetch.maxBytes,
         fetchMaxWaitMs: config.fetch.maxWaitMs,
-        brokerConfigs: staticConfigs,
+        brokerConfigs: staticConfigs.values,
+        brokerConfigDefaults: staticConfigs.defaults,
       },
       meta,
       partitions: registry,
@@ -169,26 +170,34 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
   }
 }
 
+/** The policies Chronik fixes (the only values it supports): always their defaults. */
+const FIXED_BROKER_CONFIGS: Readonly<Record<string, string>> = {
+  "log.cleanup.policy": "delete",
+  "log.message.timestamp.type": "CreateTime",
+  "compression.type": "producer",
+};
+
 /**
  * Kafka-named broker settings, as DescribeConfigs shows them and topic configs default to: every
  * broker, group and fetch setting of the config table (their keys are Kafka's names), plus the
- * policies Chronik fixes (the only values it supports).
+ * fixed policies; and which of them hold their built-in default (no flag, variable or file set
+ * them), which DescribeConfigs reports as DEFAULT_CONFIG rather than STATIC_BROKER_CONFIG.
  */
-function staticBrokerConfigs(config: Config): Record<string, string> {
-  const out: Record<string, string> = {
-    "log.cleanup.policy": "delete",
-    "log.message.timestamp.type": "CreateTime",
-    "compression.type": "producer",
-  };
+function staticBrokerConfigs(
+  config: Config,
+): { values: Record<string, string>; defaults: Set<string> } {
+  const values: Record<string, string> = { ...FIXED_BROKER_CONFIGS };
+  const defaults = new Set(Object.keys(FIXED_BROKER_CONFIGS));
   for (const setting of SETTINGS) {
     if (!/^(broker|groups|fetch)\./.test(setting.field)) continue;
     const value = setting.field.split(".").reduce<unknown>(
       (node, part) => (node as Record<string, unknown>)[part],
       config,
     );
-    out[setting.key] = String(value);
+    values[setting.key] = String(value);
+    if (settingSource(config, setting.key) === "default") defaults.add(setting.key);
   }
-  return out;
+  return { values, defaults };
 }
 
 /**

@@ -169,7 +169,20 @@ export function buildConfig(sources: ConfigSources = {}): Config {
   }
   const config = tree as unknown as MutableConfig;
   crossCheck(config, (key) => chosen.get(key)?.source ?? "default");
-  return deepFreeze(config);
+  const frozen = deepFreeze(config);
+  SOURCES.set(frozen, new Map([...chosen].map(([key, c]) => [key, c.source])));
+  return frozen;
+}
+
+/** Where each setting of a built config came from, kept beside the config, not in it. */
+const SOURCES = new WeakMap<Config, ReadonlyMap<string, ConfigSource>>();
+
+/**
+ * Where `key`'s value in `config` came from; "default" also for a config not made by
+ * {@link buildConfig}. DescribeConfigs tells defaults from values an operator set.
+ */
+export function settingSource(config: Config, key: string): ConfigSource {
+  return SOURCES.get(config)?.get(key) ?? "default";
 }
 
 type MutableConfig = { -readonly [K in keyof Config]: Config[K] };

@@ -29,6 +29,7 @@ export {
   loadConfig,
   NON_SETTING_ENV,
   type ServerConfig,
+  settingSource,
 } from "./config.ts";
 export {
   envName,

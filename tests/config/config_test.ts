@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { buildConfig, ConfigError, loadConfig, SETTINGS } from "../../src/config/mod.ts";
+import {
+  buildConfig,
+  ConfigError,
+  loadConfig,
+  SETTINGS,
+  settingSource,
+} from "../../src/config/mod.ts";
 
 function refusal(fn: () => unknown): ConfigError {
   try {
@@ -94,6 +100,17 @@ Deno.test("config precedence: flag > env > file > default", async (t) => {
   await t.step("test tooling variables are not settings", () => {
     const c = buildConfig({ env: { CHRONIK_SKIP_SETUP: "1", CHRONIK_TEST_SEED: "9" } });
     assert.equal(c.kafkaPort, 9092);
+  });
+  await t.step("each value's source is kept beside the config", () => {
+    const c = buildConfig({
+      fileText,
+      env: { CHRONIK_SERVER_MAX_CONNECTIONS: "8" },
+      flags: { "kafka.port": "3001" },
+    });
+    const sources = ["kafka.port", "server.max.connections", "admin.port", "node.id"].map((key) =>
+      settingSource(c, key)
+    );
+    assert.deepEqual(sources, ["flag", "env", "file", "default"]);
   });
 });
 

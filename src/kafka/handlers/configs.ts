@@ -91,8 +91,11 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest>((bro
         configs: [],
       };
     }
+    // No keys, null or empty (as Kafka reads an empty list), means every key.
     const keys = res.configurationKeys;
-    const configs = keys === null ? described : described.filter((c) => keys.includes(c.name));
+    const configs = keys === null || keys.length === 0
+      ? described
+      : described.filter((c) => keys.includes(c.name));
     return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
   }),
 }));
@@ -108,13 +111,10 @@ function describeTopic(
     return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `unknown topic "${name}"` };
   }
   const defaults = effectiveBrokerDefaults(broker);
-  const dynamicDefaults = broker.meta.tables.brokerConfigs("");
   const effective = effectiveTopicConfigs(topic.configs, defaults);
   return [...effective].map(([key, v]) => {
     const def = topicConfigDef(key)!;
-    const brokerSource = dynamicDefaults[def.brokerKey] !== undefined
-      ? CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG
-      : CONFIG_SOURCE.STATIC_BROKER_CONFIG;
+    const brokerSource = brokerLayers(broker, def.brokerKey)[0]!.source;
     const source = v.isDefault ? brokerSource : CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG;
     const list = [];
     if (synonyms) {
@@ -150,19 +150,13 @@ function describeBroker(
       message: `this is broker ${broker.nodeId}, not ${name}`,
     };
   }
-  const dynamicDefault = broker.meta.tables.brokerConfigs("");
-  const dynamicNode = broker.meta.tables.brokerConfigs(String(broker.nodeId));
+  if (name === "") return describeClusterDefaults(broker, synonyms, docs);
   const keys = new Set([
     ...Object.keys(broker.settings.brokerConfigs),
     ...DYNAMIC_BROKER_KEYS.keys(),
   ]);
   return [...keys].sort().map((key) => {
-    const layers: { value: string | undefined; source: number }[] = [
-      { value: dynamicNode[key], source: CONFIG_SOURCE.DYNAMIC_BROKER_CONFIG },
-      { value: dynamicDefault[key], source: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG },
-      { value: broker.settings.brokerConfigs[key], source: CONFIG_SOURCE.STATIC_BROKER_CONFIG },
-    ];
-    const present = layers.filter((l) => l.value !== undefined);
+    const present = brokerLayers(broker, key);
     const winner = present[0];
     const def = DYNAMIC_BROKER_KEYS.get(key);
     return {
@@ -172,12 +166,65 @@ function describeBroker(
       configSource: winner?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG,
       isSensitive: false,
       synonyms: synonyms
-        ? present.map((l) => ({ name: key, value: l.value!, source: l.source }))
+        ? present.map((l) => ({ name: key, value: l.value, source: l.source }))
         : [],
       configType: def === undefined ? configTypeCode("string") : configTypeCode(def.type),
       documentation: docs ? (def?.doc ?? null) : null,
     };
   });
+}
+
+/**
+ * The broker resource "" (the cluster-wide defaults): only the values set dynamically for every
+ * broker, as Kafka answers it; each node's own values are under its id.
+ */
+function describeClusterDefaults(
+  broker: BrokerContext,
+  synonyms: boolean,
+  docs: boolean,
+): ConfigEntry[] {
+  const values = broker.meta.tables.brokerConfigs("");
+  return Object.keys(values).sort().map((key) => {
+    const source = CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG;
+    const def = DYNAMIC_BROKER_KEYS.get(key);
+    return {
+      name: key,
+      value: values[key]!,
+      readOnly: false,
+      configSource: source,
+      isSensitive: false,
+      synonyms: synonyms ? [{ name: key, value: values[key]!, source }] : [],
+      configType: def === undefined ? configTypeCode("string") : configTypeCode(def.type),
+      documentation: docs ? (def?.doc ?? null) : null,
+    };
+  });
+}
+
+/**
+ * The values a broker-level key has here, highest precedence first, each with its DescribeConfigs
+ * source: this node's dynamic value, the cluster-wide dynamic one, then the static one, which is
+ * DEFAULT_CONFIG when no operator set it (tools such as `kafka-topics.sh --describe` leave those
+ * out).
+ */
+function brokerLayers(broker: BrokerContext, key: string): { value: string; source: number }[] {
+  const staticValue = broker.settings.brokerConfigs[key];
+  const layers: { value: string | undefined; source: number }[] = [
+    {
+      value: broker.meta.tables.brokerConfigs(String(broker.nodeId))[key],
+      source: CONFIG_SOURCE.DYNAMIC_BROKER_CONFIG,
+    },
+    {
+      value: broker.meta.tables.brokerConfigs("")[key],
+      source: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG,
+    },
+    {
+      value: staticValue,
+      source: broker.settings.brokerConfigDefaults.has(key)
+        ? CONFIG_SOURCE.DEFAULT_CONFIG
+        : CONFIG_SOURCE.STATIC_BROKER_CONFIG,
+    },
+  ];
+  return layers.filter((l): l is { value: string; source: number } => l.value !== undefined);
 }
 
 type Op = { name: string; op: "set" | "delete" | "append" | "subtract"; value: string | null };

@@ -26,6 +26,8 @@ export interface BrokerSettings {
    * and what DescribeConfigs shows for the broker.
    */
   readonly brokerConfigs: Readonly<Record<string, string>>;
+  /** Keys of `brokerConfigs` that hold their built-in default (no operator set them). */
+  readonly brokerConfigDefaults: ReadonlySet<string>;
 }
 
 export interface ProducerIdAllocator {

@@ -500,8 +500,12 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
     const retention = topic.configs.find((c: Any) => c.name === "retention.ms");
     assert.equal(retention.value, "60000");
     assert.equal(retention.configSource, 1);
+    // No operator set the broker's value either: the built-in default, which tools such as
+    // kafka-topics.sh --describe leave out (the harness's broker sets log.retention.ms only).
     const segment = topic.configs.find((c: Any) => c.name === "segment.bytes");
-    assert.equal(segment.configSource, 4, "from the broker's static setting");
+    assert.equal(segment.configSource, 5, "the built-in default");
+    // An empty key list means every key, as a null one does.
+    assert.equal((await describe(2, "t", [])).configs.length, topic.configs.length);
     const inc: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
       resources: [{
         resourceType: 2,
@@ -516,7 +520,11 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
     assert.equal(inc.responses[0].errorCode, 0);
     const after = await describe(2, "t", ["retention.ms", "max.message.bytes"]);
     assert.equal(after.configs.length, 2);
-    assert.equal(after.configs.find((c: Any) => c.name === "retention.ms").configSource, 4);
+    assert.equal(
+      after.configs.find((c: Any) => c.name === "retention.ms").configSource,
+      4,
+      "from the broker's static setting, which the harness set",
+    );
     assert.equal(after.configs.find((c: Any) => c.name === "max.message.bytes").value, "100");
     // The new limit acts at once.
     assert.equal(
@@ -556,7 +564,18 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
     const inherited = await describe(2, "t", ["retention.ms"]);
     assert.equal(inherited.configs[0].value, "1234");
     assert.equal(inherited.configs[0].configSource, 3);
-  });
+    // The broker resource "" holds the cluster-wide dynamic values only; this node shows them too.
+    const clusterDefaults = await describe(4, "");
+    assert.deepEqual(
+      clusterDefaults.configs.map((c: Any) => [c.name, c.value, c.configSource]),
+      [["log.retention.ms", "1234", 3]],
+    );
+    const node = await describe(4, "1", ["log.retention.ms", "log.segment.bytes"]);
+    assert.deepEqual(
+      node.configs.map((c: Any) => [c.name, c.configSource, c.synonyms.map((y: Any) => y.source)]),
+      [["log.retention.ms", 3, [3, 4]], ["log.segment.bytes", 5, [5]]],
+    );
+  }, { "log.retention.ms": "604800000" });
 });
 
 Deno.test("topics, records and configs survive a restart", async () => {
