@@ -135,6 +135,16 @@ export class TopicAdmin {
     if (this.meta.tables.topic(req.name) !== undefined) {
       return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${req.name}" already exists`);
     }
+    // Kafka's metric names turn '.' into '_', so it refuses names equal up to that swap.
+    const folded = req.name.replaceAll(".", "_");
+    for (const t of this.meta.tables.topics()) {
+      if (t.name.replaceAll(".", "_") === folded) {
+        return fail(
+          ErrorCode.INVALID_TOPIC_EXCEPTION,
+          `topic "${req.name}" collides with existing topic "${t.name}"`,
+        );
+      }
+    }
     const configs: Record<string, string> = {};
     for (const c of req.configs) {
       const problem = validateTopicConfig(c.name, c.value);

@@ -118,6 +118,11 @@ Deno.test("topic lifecycle with Kafka's error codes", async (t) => {
     await t.step("invalid names, counts, factors and configs are refused", async () => {
       assert.equal((await createTopic(h, "bad name")).errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
       assert.equal((await createTopic(h, "..")).errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+      // Names equal up to '.' and '_' collide, as in Kafka.
+      assert.equal((await createTopic(h, "a.b")).errorCode, ErrorCode.NONE);
+      const collision: Any = await createTopic(h, "a_b");
+      assert.equal(collision.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+      assert.match(collision.errorMessage, /collides with existing topic "a\.b"/);
       assert.equal((await createTopic(h, "zero", 0)).errorCode, ErrorCode.INVALID_PARTITIONS);
       const rf: Any = await h.call(ApiKey.CreateTopics, 7, {
         topics: [{
