@@ -55,9 +55,14 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
   const maxBytes = Math.min(Math.max(body.maxBytes, 0), broker.settings.fetchMaxBytes);
   const deadline = performance.now() + Math.min(body.maxWaitMs, broker.settings.fetchMaxWaitMs);
   const pool = buffers?.pool;
+  // As in Kafka: no more than the response may hold is waited for, and partitions the broker does
+  // not know neither cut the wait short nor, alone, make one.
+  const minBytes = Math.min(body.minBytes, maxBytes);
+  const known = slots.some((row) => row.some((slot) => !isUnknown(slot)));
   let results = await readAll(slots, maxBytes, body.isolationLevel, pool);
   while (
-    totalBytes(results) < body.minBytes && !hasError(results) && performance.now() < deadline
+    known && totalBytes(results) < minBytes && !hasReadError(slots, results) &&
+    performance.now() < deadline
   ) {
     const woken = await waitForAny(slots, results, deadline);
     if (!woken) break;
@@ -145,8 +150,17 @@ function totalBytes(results: ReadResult[][]): number {
   return n;
 }
 
-function hasError(results: ReadResult[][]): boolean {
-  return results.some((row) => row.some((r) => r.errorCode !== ErrorCode.NONE));
+function isUnknown(slot: Slot): boolean {
+  return "errorCode" in slot &&
+    (slot.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ||
+      slot.errorCode === ErrorCode.UNKNOWN_TOPIC_ID);
+}
+
+/** An error other than an unknown topic or partition: answered at once. */
+function hasReadError(slots: Slot[][], results: ReadResult[][]): boolean {
+  return results.some((row, t) =>
+    row.some((r, p) => r.errorCode !== ErrorCode.NONE && !isUnknown(slots[t]![p]!))
+  );
 }
 
 /** Waits until one partition's high watermark passes the fetch position, or the deadline. */

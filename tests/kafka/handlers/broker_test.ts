@@ -252,6 +252,37 @@ Deno.test("produce and fetch round-trip, with long-poll woken by an append", asy
     const woken = await waiting;
     assert.ok(performance.now() - started < 4000, "woken by the append, not the deadline");
     assert.deepEqual(values(woken.records), [{ offset: 4, value: "e" }]);
+    // minBytes above the response's maxBytes waits for no more than maxBytes (Kafka caps it).
+    const capStarted = performance.now();
+    const capped: Any = await h.call(
+      ApiKey.Fetch,
+      12,
+      fetchRequestBody("t", 0, 0, { maxWaitMs: 5000, minBytes: 1 << 20, maxBytes: 10 }),
+    );
+    assert.ok(performance.now() - capStarted < 4000, "answered without waiting out maxWaitMs");
+    // The first batch comes whole even over maxBytes, as always.
+    assert.deepEqual(values(capped.responses[0].partitions[0].records)[0], {
+      offset: 0,
+      value: "a",
+    });
+    // An unknown partition beside a known one does not cut the wait short.
+    const withUnknown = fetchRequestBody("t", 0, 5, { maxWaitMs: 5000, minBytes: 1 });
+    (withUnknown.topics as Any)[0].partitions.push({
+      ...(withUnknown.topics as Any)[0].partitions[0],
+      partition: 9,
+    });
+    const pending = h.call(ApiKey.Fetch, 12, withUnknown);
+    let settled = false;
+    pending.then(() => settled = true, () => settled = true);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(settled, false, "still waiting for data on the known partition");
+    await produce(h, "t", 0, batch(["f"]));
+    const both: Any = await pending;
+    assert.deepEqual(
+      both.responses[0].partitions.map((p: Any) => [p.partitionIndex, p.errorCode]),
+      [[0, ErrorCode.NONE], [9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]],
+    );
+    assert.deepEqual(values(both.responses[0].partitions[0].records), [{ offset: 5, value: "f" }]);
     // Beyond the log end: OFFSET_OUT_OF_RANGE.
     assert.equal((await fetch(h, "t", 0, 99)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     // Unknown partition and topic.
