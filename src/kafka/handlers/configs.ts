@@ -114,7 +114,8 @@ function describeTopic(
   const effective = effectiveTopicConfigs(topic.configs, defaults);
   return [...effective].map(([key, v]) => {
     const def = topicConfigDef(key)!;
-    const brokerSource = brokerLayers(broker, def.brokerKey)[0]!.source;
+    const brokerSource = brokerLayers(broker, def.brokerKey)[0]?.source ??
+      CONFIG_SOURCE.DEFAULT_CONFIG;
     const source = v.isDefault ? brokerSource : CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG;
     const list = [];
     if (synonyms) {
@@ -207,7 +208,6 @@ function describeClusterDefaults(
  * out).
  */
 function brokerLayers(broker: BrokerContext, key: string): { value: string; source: number }[] {
-  const staticValue = broker.settings.brokerConfigs[key];
   const layers: { value: string | undefined; source: number }[] = [
     {
       value: broker.meta.tables.brokerConfigs(String(broker.nodeId))[key],
@@ -218,7 +218,7 @@ function brokerLayers(broker: BrokerContext, key: string): { value: string; sour
       source: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG,
     },
     {
-      value: staticValue,
+      value: broker.settings.brokerConfigs[key],
       source: broker.settings.brokerConfigDefaults.has(key)
         ? CONFIG_SOURCE.DEFAULT_CONFIG
         : CONFIG_SOURCE.STATIC_BROKER_CONFIG,
