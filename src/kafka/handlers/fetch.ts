@@ -56,13 +56,11 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
   const deadline = performance.now() + Math.min(body.maxWaitMs, broker.settings.fetchMaxWaitMs);
   const pool = buffers?.pool;
   // As in Kafka: no more than the response may hold is waited for, and partitions the broker does
-  // not know neither cut the wait short nor, alone, make one.
+  // not know do not cut the wait short (with no known partition, waitForAny has nothing to wait on).
   const minBytes = Math.min(body.minBytes, maxBytes);
-  const known = slots.some((row) => row.some((slot) => !isUnknown(slot)));
   let results = await readAll(slots, maxBytes, body.isolationLevel, pool);
   while (
-    known && totalBytes(results) < minBytes && !hasReadError(slots, results) &&
-    performance.now() < deadline
+    totalBytes(results) < minBytes && !hasReadError(slots, results) && performance.now() < deadline
   ) {
     const woken = await waitForAny(slots, results, deadline);
     if (!woken) break;

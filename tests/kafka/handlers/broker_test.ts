@@ -291,6 +291,11 @@ Deno.test("produce and fetch round-trip, with long-poll woken by an append", asy
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     );
     assert.equal((await fetch(h, "nope", 0, 0)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    // A fetch of unknown partitions only has nothing to wait for: answered at once.
+    const unknownStarted = performance.now();
+    const unknownOnly = await fetch(h, "nope", 0, 0, { maxWaitMs: 5000, minBytes: 1 });
+    assert.equal(unknownOnly.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.ok(performance.now() - unknownStarted < 4000, "answered without waiting out maxWaitMs");
   });
 });
 
@@ -532,12 +537,25 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
       });
       return res.results[0];
     };
+    /** IncrementalAlterConfigs SET of one key on broker resource `name` ("" = cluster-wide). */
+    const setBrokerConfig = async (name: string, key: string, value: string) => {
+      const res: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
+        resources: [{
+          resourceType: 4,
+          resourceName: name,
+          configs: [{ name: key, configOperation: 0, value }],
+        }],
+        validateOnly: false,
+      });
+      return res.responses[0];
+    };
     const topic = await describe(2, "t");
     const retention = topic.configs.find((c: Any) => c.name === "retention.ms");
     assert.equal(retention.value, "60000");
     assert.equal(retention.configSource, 1);
     // No operator set the broker's value either: the built-in default, which tools such as
-    // kafka-topics.sh --describe leave out (the harness's broker sets log.retention.ms only).
+    // kafka-topics.sh --describe leave out (this test's broker is started with log.retention.ms
+    // set, and nothing else).
     const segment = topic.configs.find((c: Any) => c.name === "segment.bytes");
     assert.equal(segment.configSource, 5, "the built-in default");
     // An empty key list means every key, as a null one does.
@@ -579,24 +597,10 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
     const broker = await describe(4, "1");
     assert.equal(broker.errorCode, 0);
     assert.ok(broker.configs.some((c: Any) => c.name === "log.retention.ms"));
-    const readOnly: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
-      resources: [{
-        resourceType: 4,
-        resourceName: "",
-        configs: [{ name: "num.partitions", configOperation: 0, value: "3" }],
-      }],
-      validateOnly: false,
-    });
-    assert.equal(readOnly.responses[0].errorCode, ErrorCode.INVALID_CONFIG);
-    const dyn: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
-      resources: [{
-        resourceType: 4,
-        resourceName: "",
-        configs: [{ name: "log.retention.ms", configOperation: 0, value: "1234" }],
-      }],
-      validateOnly: false,
-    });
-    assert.equal(dyn.responses[0].errorCode, 0);
+    const readOnly = await setBrokerConfig("", "num.partitions", "3");
+    assert.equal(readOnly.errorCode, ErrorCode.INVALID_CONFIG);
+    const dyn = await setBrokerConfig("", "log.retention.ms", "1234");
+    assert.equal(dyn.errorCode, 0);
     const inherited = await describe(2, "t", ["retention.ms"]);
     assert.equal(inherited.configs[0].value, "1234");
     assert.equal(inherited.configs[0].configSource, 3);
@@ -611,6 +615,11 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
       node.configs.map((c: Any) => [c.name, c.configSource, c.synonyms.map((y: Any) => y.source)]),
       [["log.retention.ms", 3, [3, 4]], ["log.segment.bytes", 5, [5]]],
     );
+    // A value set for this node alone outranks the cluster-wide one, for the topic configs too.
+    const perNode = await setBrokerConfig("1", "log.retention.ms", "4321");
+    assert.equal(perNode.errorCode, 0);
+    const fromNode = (await describe(2, "t", ["retention.ms"])).configs[0];
+    assert.deepEqual([fromNode.value, fromNode.configSource], ["4321", 2]);
   }, { "log.retention.ms": "604800000" });
 });
 
