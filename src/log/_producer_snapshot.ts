@@ -8,10 +8,11 @@
  * it true by deleting every snapshot above the log end whenever the log end moves back (a cut
  * tail on open, a suffix truncation), before offsets there can be written again.
  *
- * Format, big-endian: magic `CHRNPSv1`, offset (i64), producer count (u32), then per producer,
+ * Format, big-endian: magic `CHRNPSv2`, offset (i64), producer count (u32), then per producer,
  * least recently updated first: producer id (i64), epoch (i16), last offset (i64), batch count
  * (u8, at most 5), and per batch first sequence (i32), last sequence (i32), first offset (i64),
- * last offset (i64); last, a CRC32C (u32) of everything before it.
+ * last offset (i64), max timestamp (i64); last, a CRC32C (u32) of everything before it. A
+ * `CHRNPSv1` snapshot (no max timestamp) is read with max timestamps of -1.
  *
  * @module
  */
@@ -26,10 +27,12 @@ import {
 
 export const SNAPSHOT_NAME = /^(\d{20})\.snapshot$/;
 
-const MAGIC = new TextEncoder().encode("CHRNPSv1");
+const MAGIC = new TextEncoder().encode("CHRNPSv2");
+const MAGIC_V1 = new TextEncoder().encode("CHRNPSv1");
 const HEAD_BYTES = MAGIC.length + 8 + 4;
 const PRODUCER_BYTES = 8 + 2 + 8 + 1;
-const RANGE_BYTES = 4 + 4 + 8 + 8;
+const RANGE_BYTES = 4 + 4 + 8 + 8 + 8;
+const RANGE_BYTES_V1 = 4 + 4 + 8 + 8;
 
 export function snapshotName(offset: number): string {
   return `${String(offset).padStart(20, "0")}.snapshot`;
@@ -61,6 +64,7 @@ export function encodeSnapshot(
       dv.setInt32(at + 4, r.lastSeq);
       dv.setBigInt64(at + 8, BigInt(r.firstOffset));
       dv.setBigInt64(at + 16, BigInt(r.lastOffset));
+      dv.setBigInt64(at + 24, BigInt(r.maxTimestamp));
       at += RANGE_BYTES;
     }
   }
@@ -77,7 +81,9 @@ export function decodeSnapshot(
   bytes: Uint8Array,
 ): ProducerSnapshotEntry[] | string {
   if (bytes.length < HEAD_BYTES + 4) return `${bytes.length} bytes is too short`;
-  if (MAGIC.some((b, i) => bytes[i] !== b)) return "bad magic";
+  const v1 = MAGIC_V1.every((b, i) => bytes[i] === b);
+  if (!v1 && MAGIC.some((b, i) => bytes[i] !== b)) return "bad magic";
+  const rangeBytes = v1 ? RANGE_BYTES_V1 : RANGE_BYTES;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const body = bytes.length - 4;
   if (dv.getUint32(body) !== crc32c(bytes.subarray(0, body))) return "bad CRC";
@@ -89,16 +95,17 @@ export function decodeSnapshot(
   for (let i = 0; i < count; i++) {
     if (at + PRODUCER_BYTES > body) return "truncated producer";
     const n = dv.getUint8(at + 18);
-    if (n > BATCHES_PER_PRODUCER || at + PRODUCER_BYTES + n * RANGE_BYTES > body) {
+    if (n > BATCHES_PER_PRODUCER || at + PRODUCER_BYTES + n * rangeBytes > body) {
       return `bad batch count ${n}`;
     }
     const batches: SequenceRange[] = [];
-    for (let j = 0, r = at + PRODUCER_BYTES; j < n; j++, r += RANGE_BYTES) {
+    for (let j = 0, r = at + PRODUCER_BYTES; j < n; j++, r += rangeBytes) {
       batches.push({
         firstSeq: dv.getInt32(r),
         lastSeq: dv.getInt32(r + 4),
         firstOffset: Number(dv.getBigInt64(r + 8)),
         lastOffset: Number(dv.getBigInt64(r + 16)),
+        maxTimestamp: v1 ? -1 : Number(dv.getBigInt64(r + 24)),
       });
     }
     entries.push({
@@ -107,7 +114,7 @@ export function decodeSnapshot(
       lastOffset: Number(dv.getBigInt64(at + 10)),
       batches,
     });
-    at += PRODUCER_BYTES + n * RANGE_BYTES;
+    at += PRODUCER_BYTES + n * rangeBytes;
   }
   return at === body ? entries : `${body - at} bytes after the last producer`;
 }

@@ -486,7 +486,7 @@ export class PartitionLog {
   #prepare(p: PendingAppend, now: number, toWrite: BatchView[]): AppendResult {
     const o = p.options;
     if (o.checkProducers) {
-      const duplicate = this.#checkProducer(p.views);
+      const duplicate = this.#checkProducer(p.views, o.logAppendTime === true);
       if (duplicate !== undefined) return duplicate;
     }
     let next = this.#nextOffset(toWrite);
@@ -525,8 +525,11 @@ export class PartitionLog {
     return last === undefined ? this.logEndOffset : last.nextOffset;
   }
 
-  /** A duplicate's original offsets, undefined for a batch to write; throws for a bad sequence. */
-  #checkProducer(views: BatchView[]): AppendResult | undefined {
+  /**
+   * A duplicate's original offsets and LogAppendTime (Kafka answers a retry with the original's),
+   * undefined for a batch to write; throws for a bad sequence.
+   */
+  #checkProducer(views: BatchView[], logAppendTime: boolean): AppendResult | undefined {
     if (views.length !== 1) throw new RangeError("checkProducers takes exactly one batch");
     const check = this.producers.check(views[0]!);
     switch (check.kind) {
@@ -537,7 +540,7 @@ export class PartitionLog {
         return {
           baseOffset: check.firstOffset,
           lastOffset: check.lastOffset,
-          logAppendTimeMs: -1,
+          logAppendTimeMs: logAppendTime ? check.maxTimestamp : -1,
           duplicate: true,
         };
       case "outOfOrder":

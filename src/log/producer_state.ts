@@ -17,6 +17,8 @@ export interface ProducerBatch {
   readonly producerEpoch: number;
   readonly baseSequence: number;
   readonly lastOffsetDelta: number;
+  /** As stored: its LogAppendTime on a LogAppendTime topic. */
+  readonly maxTimestamp: number;
   readonly isControl: boolean;
 }
 
@@ -25,6 +27,8 @@ export interface SequenceRange {
   readonly lastSeq: number;
   readonly firstOffset: number;
   readonly lastOffset: number;
+  /** The batch's max timestamp as stored; a retry of it is answered this LogAppendTime. */
+  readonly maxTimestamp: number;
 }
 
 /** One producer's state as a snapshot keeps it. */
@@ -48,7 +52,12 @@ interface ProducerEntry {
 export type ProducerCheck =
   | { readonly kind: "notIdempotent" }
   | { readonly kind: "inSequence" }
-  | { readonly kind: "duplicate"; readonly firstOffset: number; readonly lastOffset: number }
+  | {
+    readonly kind: "duplicate";
+    readonly firstOffset: number;
+    readonly lastOffset: number;
+    readonly maxTimestamp: number;
+  }
   | { readonly kind: "outOfOrder"; readonly code: 45; readonly expectedSeq: number }
   | { readonly kind: "fenced"; readonly code: 47; readonly currentEpoch: number };
 
@@ -93,7 +102,8 @@ export class ProducerStateTable {
     const lastSeq = lastSequence(b.baseSequence, b.lastOffsetDelta);
     for (const r of e.batches) {
       if (r.firstSeq === b.baseSequence && r.lastSeq === lastSeq) {
-        return { kind: "duplicate", firstOffset: r.firstOffset, lastOffset: r.lastOffset };
+        const { firstOffset, lastOffset, maxTimestamp } = r;
+        return { kind: "duplicate", firstOffset, lastOffset, maxTimestamp };
       }
     }
     const last = e.batches[e.batches.length - 1];
@@ -121,6 +131,7 @@ export class ProducerStateTable {
         lastSeq: lastSequence(b.baseSequence, b.lastOffsetDelta),
         firstOffset,
         lastOffset,
+        maxTimestamp: b.maxTimestamp,
       });
       if (e.batches.length > BATCHES_PER_PRODUCER) e.batches.shift();
     }

@@ -7,6 +7,7 @@ function b(seq: number, count: number, epoch = 0, producerId = 1n): ProducerBatc
     producerEpoch: epoch,
     baseSequence: seq,
     lastOffsetDelta: count - 1,
+    maxTimestamp: 1_000 + seq,
     isControl: false,
   };
 }
@@ -30,8 +31,19 @@ Deno.test("producer state", async (t) => {
       offset += 2;
     }
     assert.equal(p.get(1n)!.batches.length, 5);
-    assert.deepEqual(p.check(b(12, 2)), { kind: "duplicate", firstOffset: 112, lastOffset: 113 });
-    assert.deepEqual(p.check(b(4, 2)), { kind: "duplicate", firstOffset: 104, lastOffset: 105 });
+    // A duplicate carries the original's stored timestamp (its LogAppendTime, if stamped).
+    assert.deepEqual(p.check({ ...b(12, 2), maxTimestamp: 5 }), {
+      kind: "duplicate",
+      firstOffset: 112,
+      lastOffset: 113,
+      maxTimestamp: 1_012,
+    });
+    assert.deepEqual(p.check(b(4, 2)), {
+      kind: "duplicate",
+      firstOffset: 104,
+      lastOffset: 105,
+      maxTimestamp: 1_004,
+    });
     // Older than the last five: no longer recognised, so out of order.
     assert.deepEqual(p.check(b(2, 2)), { kind: "outOfOrder", code: 45, expectedSeq: 14 });
     assert.deepEqual(p.check(b(15, 1)), { kind: "outOfOrder", code: 45, expectedSeq: 14 });
@@ -47,7 +59,7 @@ Deno.test("producer state", async (t) => {
     p.record(b(0, 1, 6), 3);
     assert.deepEqual(p.get(1n), {
       epoch: 6,
-      batches: [{ firstSeq: 0, lastSeq: 0, firstOffset: 3, lastOffset: 3 }],
+      batches: [{ firstSeq: 0, lastSeq: 0, firstOffset: 3, lastOffset: 3, maxTimestamp: 1_000 }],
     });
   });
 

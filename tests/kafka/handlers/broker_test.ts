@@ -410,6 +410,7 @@ Deno.test("idempotent produce: duplicates get their original offset, gaps are re
     const dup = await produce(h, "t", 0, batch(["a", "b"], { producerId: pid, baseSequence: 0 }));
     assert.equal(dup.errorCode, 0);
     assert.equal(dup.baseOffset, 0n);
+    assert.equal(dup.logAppendTimeMs, -1n, "CreateTime: no append time, as for the original");
     const gap = await produce(h, "t", 0, batch(["z"], { producerId: pid, baseSequence: 9 }));
     assert.equal(gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     assert.equal((await fetch(h, "t", 0, 0)).highWatermark, 3n);
@@ -426,6 +427,35 @@ Deno.test("idempotent produce: duplicates get their original offset, gaps are re
       producerEpoch: -1,
     });
     assert.notEqual(transactional.errorCode, 0, "transactions are refused, not faked");
+  });
+});
+
+Deno.test("a retried batch on a LogAppendTime topic is answered its original append time", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "stamped", 1, [
+      { name: "message.timestamp.type", value: "LogAppendTime" },
+    ]);
+    const init: Any = await h.call(ApiKey.InitProducerId, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    const send = (seq: number) =>
+      produce(h, "stamped", 0, batch(["x"], { producerId: init.producerId, baseSequence: seq }));
+    const first = await send(0);
+    assert.equal(first.errorCode, 0);
+    assert.ok(first.logAppendTimeMs > 0n);
+    await new Promise((r) => setTimeout(r, 5));
+    const retry = await send(0);
+    assert.deepEqual([retry.baseOffset, retry.logAppendTimeMs], [0n, first.logAppendTimeMs]);
+    await send(1); // still among the producer's last five batches after this
+    await h.restart();
+    const afterRestart = await send(0);
+    assert.deepEqual([afterRestart.baseOffset, afterRestart.logAppendTimeMs], [
+      0n,
+      first.logAppendTimeMs,
+    ]);
   });
 });
 
