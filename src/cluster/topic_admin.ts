@@ -165,16 +165,17 @@ export class TopicAdmin {
     const factor = req.replicationFactor === -1
       ? this.defaults.replicationFactor
       : req.replicationFactor;
-    if (count <= 0 || count > MAX_PARTITIONS_PER_TOPIC) {
-      return fail(
-        ErrorCode.INVALID_PARTITIONS,
-        `partition count ${count} outside 1-${MAX_PARTITIONS_PER_TOPIC}`,
-      );
-    }
+    // Kafka checks the factor before the count: a request bad in both is refused for its factor.
     if (factor <= 0) {
       return fail(
         ErrorCode.INVALID_REPLICATION_FACTOR,
         `replication factor ${factor} must be positive`,
+      );
+    }
+    if (count <= 0 || count > MAX_PARTITIONS_PER_TOPIC) {
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `partition count ${count} outside 1-${MAX_PARTITIONS_PER_TOPIC}`,
       );
     }
     if (factor > brokers.length) {
@@ -228,18 +229,20 @@ export class TopicAdmin {
     return undefined;
   }
 
+  /** Deletes the topic named `name`, or when that is null the one with id `topicId`. */
   async deleteTopic(
     name: string | null,
     topicId: string | null,
   ): Promise<AdminOutcome & { name: string | null; topicId: string | null }> {
     const tables = this.meta.tables;
-    const topic = name !== null && name !== ""
+    const topic = name !== null
       ? tables.topic(name)
       : topicId !== null
       ? tables.topicById(topicId)
       : undefined;
-    if (topic === undefined || (topicId !== null && name !== null && topic.topicId !== topicId)) {
-      const byId = name === null || name === "";
+    if (topic === undefined) {
+      // An empty name is a name: Kafka answers it as an unknown topic, not an unknown id.
+      const byId = name === null;
       return {
         ...fail(
           byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
