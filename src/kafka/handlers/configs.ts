@@ -4,7 +4,8 @@
  * Topic configs are the ones in `cluster/meta/topic_configs.ts`; a topic's effective value is its
  * override, else the broker's dynamic default, else the broker's static setting. Brokers can be
  * described fully; only the topic-default keys (`log.retention.ms`, …) can be altered at run time,
- * other broker keys are refused with INVALID_CONFIG rather than stored and ignored.
+ * other broker keys are refused (INVALID_REQUEST, Kafka's code for a broker key it cannot change)
+ * rather than stored and ignored.
  *
  * @module
  */
@@ -227,7 +228,12 @@ function brokerLayers(broker: BrokerContext, key: string): { value: string; sour
   return layers.filter((l): l is { value: string; source: number } => l.value !== undefined);
 }
 
-type Op = { name: string; op: "set" | "delete" | "append" | "subtract"; value: string | null };
+/** One change; every operation but DELETE carries a value (a null one is refused up front). */
+type Op =
+  | { name: string; op: "delete" }
+  | { name: string; op: "set" | "append" | "subtract"; value: string };
+
+type Outcome = { errorCode: number; message: string | null };
 
 interface AlterRequest {
   resources: {
@@ -238,7 +244,15 @@ interface AlterRequest {
   validateOnly: boolean;
 }
 
+type AlterResource = AlterRequest["resources"][number];
+
 const OPS = ["set", "delete", "append", "subtract"] as const;
+
+const DONE: Outcome = { errorCode: ErrorCode.NONE, message: null };
+
+function refuse(errorCode: number, message: string): Outcome {
+  return { errorCode, message };
+}
 
 export const alterConfigsHandler = defineHandler<AlterRequest>((broker, { body }) =>
   alterAll(broker, body, false)
@@ -249,26 +263,21 @@ export const incrementalAlterConfigsHandler = defineHandler<AlterRequest>((broke
 );
 
 async function alterAll(broker: BrokerContext, body: AlterRequest, incremental: boolean) {
+  const repeated = repeatedResources(body.resources);
   const responses = [];
   for (const res of body.resources) {
-    const ops: Op[] = [];
-    let bad: string | undefined;
-    for (const c of res.configs) {
-      const op = incremental ? OPS[c.configOperation ?? -1] : "set";
-      if (op === undefined) bad = `unknown config operation ${c.configOperation}`;
-      else ops.push({ name: c.name, op, value: c.value });
-    }
-    if (new Set(ops.map((o) => o.name)).size !== ops.length) bad = "a config is named twice";
-    const outcome = bad !== undefined
-      ? { errorCode: ErrorCode.INVALID_REQUEST, message: bad }
-      : await alterOne(
-        broker,
-        res.resourceType,
-        res.resourceName,
-        ops,
-        incremental,
-        body.validateOnly,
-      );
+    // As in Kafka, every naming of a repeated resource is refused, and none is applied.
+    const ops = repeated.has(resourceKey(res))
+      ? refuse(ErrorCode.INVALID_REQUEST, "the resource is named more than once in the request")
+      : parseOps(res.configs, incremental);
+    const outcome = "errorCode" in ops ? ops : await alterOne(
+      broker,
+      res.resourceType,
+      res.resourceName,
+      ops,
+      incremental,
+      body.validateOnly,
+    );
     responses.push({
       errorCode: outcome.errorCode,
       errorMessage: outcome.message,
@@ -279,6 +288,58 @@ async function alterAll(broker: BrokerContext, body: AlterRequest, incremental: 
   return { throttleTimeMs: 0, responses };
 }
 
+function resourceKey(res: AlterResource): string {
+  return `${res.resourceType}:${res.resourceName}`;
+}
+
+function repeatedResources(resources: AlterResource[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const res of resources) {
+    const key = resourceKey(res);
+    if (seen.has(key)) repeated.add(key);
+    seen.add(key);
+  }
+  return repeated;
+}
+
+/**
+ * The changes a resource asks for, or the INVALID_REQUEST a malformed list gets: a key named twice,
+ * a null value for anything but DELETE, an unknown operation. Kafka checks these on the broker
+ * before it looks at the resource, so a missing topic does not hide them.
+ */
+function parseOps(configs: AlterResource["configs"], incremental: boolean): Op[] | Outcome {
+  if (new Set(configs.map((c) => c.name)).size !== configs.length) {
+    return refuse(ErrorCode.INVALID_REQUEST, "a config is named twice");
+  }
+  const ops: Op[] = [];
+  for (const c of configs) {
+    const op = incremental ? OPS[c.configOperation ?? -1] : "set";
+    if (op === undefined) {
+      return refuse(ErrorCode.INVALID_REQUEST, `unknown config operation ${c.configOperation}`);
+    }
+    if (op === "delete") ops.push({ name: c.name, op });
+    else if (c.value === null) {
+      return refuse(ErrorCode.INVALID_REQUEST, `config '${c.name}' needs a value`);
+    } else ops.push({ name: c.name, op, value: c.value });
+  }
+  return ops;
+}
+
+/** What altering one resource needs to know about it. */
+interface AlterTarget {
+  /** The resource's own values, which an incremental change starts from. */
+  current: Readonly<Record<string, string>>;
+  /** Whether APPEND and SUBTRACT apply to `key`: only to a list-type key. */
+  isList(key: string): boolean;
+  /** Why `key` cannot take `value`, or undefined. */
+  validate(key: string, value: string): string | undefined;
+  /** The code for what `validate` refuses. */
+  invalidCode: number;
+  /** The answer, once the values pass, when the resource does not exist. */
+  missing: Outcome | undefined;
+}
+
 async function alterOne(
   broker: BrokerContext,
   resourceType: number,
@@ -286,78 +347,106 @@ async function alterOne(
   ops: Op[],
   incremental: boolean,
   validateOnly: boolean,
-): Promise<{ errorCode: number; message: string | null }> {
-  const tables = broker.meta.tables;
-  let current: Readonly<Record<string, string>>;
-  let validate: (key: string, value: string) => string | undefined;
-  if (resourceType === RESOURCE_TOPIC) {
-    const topic = tables.topic(name);
-    if (topic === undefined) {
-      return {
-        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        message: `unknown topic "${name}"`,
-      };
-    }
-    current = topic.configs;
-    validate = (key, value) => validateTopicConfig(key, value);
-  } else if (resourceType === RESOURCE_BROKER) {
-    if (name !== "" && name !== String(broker.nodeId)) {
-      return {
-        errorCode: ErrorCode.INVALID_REQUEST,
-        message: `this is broker ${broker.nodeId}, not ${name}`,
-      };
-    }
-    current = tables.brokerConfigs(name);
-    validate = (key, value) => {
-      const def = DYNAMIC_BROKER_KEYS.get(key);
-      if (def === undefined) return `broker config '${key}' cannot be altered at run time`;
-      const problem = def.validate(value);
-      return problem === undefined
-        ? undefined
-        : `invalid value '${value}' for '${key}': ${problem}`;
-    };
-  } else {
-    return {
-      errorCode: ErrorCode.INVALID_REQUEST,
-      message: `resource type ${resourceType} is not supported`,
-    };
-  }
-  const next: Record<string, string> = incremental ? { ...current } : {};
+): Promise<Outcome> {
+  const target = resourceType === RESOURCE_TOPIC
+    ? topicTarget(broker, name)
+    : resourceType === RESOURCE_BROKER
+    ? brokerTarget(broker, name)
+    : refuse(ErrorCode.INVALID_REQUEST, `resource type ${resourceType} is not supported`);
+  if ("errorCode" in target) return target;
+  const applied = applyOps(target, ops, incremental);
+  if ("errorCode" in applied) return applied;
+  const next = applied.values;
   for (const o of ops) {
-    const existing = next[o.name] ?? "";
-    const items = existing === "" ? [] : existing.split(",");
-    const given = (o.value ?? "").split(",").filter((x) => x !== "");
-    if (o.op === "delete") {
-      delete next[o.name];
-      continue;
-    }
-    if ((o.op === "append" || o.op === "subtract") && topicConfigDef(o.name)?.type !== "list") {
-      return { errorCode: ErrorCode.INVALID_CONFIG, message: `'${o.name}' is not a list config` };
-    }
-    const value = o.op === "set"
-      ? o.value
-      : o.op === "append"
-      ? [...items, ...given.filter((g) => !items.includes(g))].join(",")
-      : items.filter((i) => !given.includes(i)).join(",");
-    if (value === null) {
-      return { errorCode: ErrorCode.INVALID_CONFIG, message: `'${o.name}' needs a value` };
-    }
-    const problem = validate(o.name, value);
-    if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, message: problem };
-    next[o.name] = value;
+    if (o.op === "delete") continue;
+    const problem = target.validate(o.name, next[o.name]!);
+    if (problem !== undefined) return refuse(target.invalidCode, problem);
   }
-  if (validateOnly) return { errorCode: ErrorCode.NONE, message: null };
+  if (target.missing !== undefined) return target.missing;
+  if (validateOnly) return DONE;
   const set: Record<string, string> = {};
-  for (const [k, v] of Object.entries(next)) if (current[k] !== v) set[k] = v;
-  const remove = Object.keys(current).filter((k) => !(k in next));
-  const applied = await broker.meta.propose({
+  for (const [k, v] of Object.entries(next)) if (target.current[k] !== v) set[k] = v;
+  const remove = Object.keys(target.current).filter((k) => !(k in next));
+  const proposed = await broker.meta.propose({
     type: "alterConfigs",
     resource: resourceType === RESOURCE_TOPIC ? "topic" : "broker",
     name,
     set,
     remove,
   });
-  return applied.ok
-    ? { errorCode: ErrorCode.NONE, message: null }
-    : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `topic "${name}" is gone` };
+  return proposed.ok
+    ? DONE
+    : refuse(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is gone`);
+}
+
+/** A topic's values are checked before its existence, as Kafka's controller does. */
+function topicTarget(broker: BrokerContext, name: string): AlterTarget {
+  const topic = broker.meta.tables.topic(name);
+  return {
+    current: topic?.configs ?? {},
+    isList: (key) => topicConfigDef(key)?.type === "list",
+    validate: (key, value) => validateTopicConfig(key, value),
+    invalidCode: ErrorCode.INVALID_CONFIG,
+    missing: topic === undefined
+      ? refuse(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic "${name}"`)
+      : undefined,
+  };
+}
+
+/**
+ * Kafka's broker validates a change to broker configs itself and answers every refusal (a key
+ * that is read-only at run time, a bad value) INVALID_REQUEST, not INVALID_CONFIG (KAFKA-13609).
+ */
+function brokerTarget(broker: BrokerContext, name: string): AlterTarget | Outcome {
+  if (name !== "" && name !== String(broker.nodeId)) {
+    return refuse(ErrorCode.INVALID_REQUEST, `this is broker ${broker.nodeId}, not ${name}`);
+  }
+  return {
+    current: broker.meta.tables.brokerConfigs(name),
+    isList: (key) => DYNAMIC_BROKER_KEYS.get(key)?.type === "list",
+    validate: validateBrokerConfig,
+    invalidCode: ErrorCode.INVALID_REQUEST,
+    missing: undefined,
+  };
+}
+
+/**
+ * Kafka would store a broker key it does not know (a plugin's); Chronik refuses every key it does
+ * not act on, rather than store and ignore it.
+ */
+function validateBrokerConfig(key: string, value: string): string | undefined {
+  const def = DYNAMIC_BROKER_KEYS.get(key);
+  if (def === undefined) return `broker config '${key}' cannot be altered at run time`;
+  const problem = def.validate(value);
+  return problem === undefined ? undefined : `invalid value '${value}' for '${key}': ${problem}`;
+}
+
+/** The resource's values after `ops`; APPEND or SUBTRACT on a key that is not a list is refused. */
+function applyOps(
+  target: AlterTarget,
+  ops: Op[],
+  incremental: boolean,
+): { values: Record<string, string> } | Outcome {
+  // AlterConfigs replaces every value of the resource; IncrementalAlterConfigs edits them.
+  const next: Record<string, string> = incremental ? { ...target.current } : {};
+  for (const o of ops) {
+    if (o.op === "delete") {
+      delete next[o.name];
+      continue;
+    }
+    if (o.op === "set") {
+      next[o.name] = o.value;
+      continue;
+    }
+    if (!target.isList(o.name)) {
+      return refuse(ErrorCode.INVALID_CONFIG, `'${o.name}' is not a list config`);
+    }
+    const existing = next[o.name] ?? "";
+    const items = existing === "" ? [] : existing.split(",");
+    const given = o.value.split(",").filter((x) => x !== "");
+    next[o.name] = o.op === "append"
+      ? [...items, ...given.filter((g) => !items.includes(g))].join(",")
+      : items.filter((i) => !given.includes(i)).join(",");
+  }
+  return { values: next };
 }
