@@ -10,7 +10,9 @@
 import { ErrorCode } from "../protocol/errors.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS_ALL, defineHandler } from "./_util.ts";
 
+/** KIP-919 endpoint types; any other value is one Kafka does not know. */
 const ENDPOINT_BROKERS = 1;
+const ENDPOINT_CONTROLLERS = 2;
 const KEY_TYPE_GROUP = 0;
 
 interface DescribeClusterRequest {
@@ -19,28 +21,17 @@ interface DescribeClusterRequest {
 }
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest>(
-  (broker, { version, body }) => {
-    const base = {
+  (broker, { body }) => {
+    // v0 has no endpointType: the codec fills in the default, brokers.
+    const refused = endpointTypeError(body.endpointType);
+    if (refused !== undefined) return refused;
+    return {
       throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
       endpointType: ENDPOINT_BROKERS,
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
-      clusterAuthorizedOperations: body.includeClusterAuthorizedOperations
-        ? CLUSTER_OPERATIONS_ALL
-        : AUTHORIZED_OPERATIONS_OMITTED,
-    };
-    if (version >= 1 && body.endpointType !== ENDPOINT_BROKERS) {
-      return {
-        ...base,
-        errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
-        errorMessage: "only broker endpoints are served",
-        brokers: [],
-      };
-    }
-    return {
-      ...base,
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
       brokers: [...broker.meta.tables.brokers()].map((b) => ({
         brokerId: b.nodeId,
         host: b.host,
@@ -48,9 +39,36 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest>(
         rack: b.rack,
         isFenced: false,
       })),
+      clusterAuthorizedOperations: body.includeClusterAuthorizedOperations
+        ? CLUSTER_OPERATIONS_ALL
+        : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
 );
+
+/**
+ * Kafka's broker answers a request for controller endpoints MISMATCHED_ENDPOINT_TYPE (the client
+ * should ask a controller) and an unknown type UNSUPPORTED_ENDPOINT_TYPE, with every other field
+ * at its default.
+ */
+function endpointTypeError(endpointType: number) {
+  if (endpointType === ENDPOINT_BROKERS) return undefined;
+  const mismatched = endpointType === ENDPOINT_CONTROLLERS;
+  return {
+    throttleTimeMs: 0,
+    errorCode: mismatched
+      ? ErrorCode.MISMATCHED_ENDPOINT_TYPE
+      : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+    errorMessage: mismatched
+      ? "this is a broker endpoint; ask a controller endpoint for controllers"
+      : `unsupported endpoint type ${endpointType}`,
+    endpointType: ENDPOINT_BROKERS,
+    clusterId: "",
+    controllerId: -1,
+    brokers: [],
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
 
 interface FindCoordinatorRequest {
   key?: string;

@@ -3,6 +3,10 @@
  * long-polling: when fewer than `minBytes` are ready the request waits, woken by appends (no
  * polling loop), until enough data arrives or `maxWaitMs` passes. No incremental fetch sessions:
  * the response always carries session id 0, which tells clients to keep sending full fetches.
+ * A full fetch (session epoch 0 or -1, KIP-227) is answered whatever session id it names: Kafka
+ * closes that session and answers, and a broker that creates no new session answers id 0. An
+ * incremental fetch (any other epoch) names a session this node never created: as Kafka answers an
+ * unknown session, FETCH_SESSION_ID_NOT_FOUND, also for session id 0 (never a real session).
  *
  * @module
  */
@@ -35,11 +39,16 @@ type Slot =
   | { readonly errorCode: number; readonly request: FetchPartitionRequest };
 
 const EMPTY = new Uint8Array(0);
+/** KIP-227 session epochs that mark a full fetch: open a session (0) or use none (-1). */
+const INITIAL_EPOCH = 0;
+const FINAL_EPOCH = -1;
+/** Fetch v5 and older: clients may not know KAFKA_STORAGE_ERROR and would not retry it. */
+const LAST_VERSION_WITHOUT_STORAGE_ERROR = 5;
 
 export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) => {
   const { version, body, buffers } = request;
   const byId = version >= 13;
-  if (body.sessionId !== 0) {
+  if (body.sessionEpoch !== INITIAL_EPOCH && body.sessionEpoch !== FINAL_EPOCH) {
     return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
   }
   const slots: Slot[][] = body.topics.map((t) => {
@@ -82,7 +91,7 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
         const r = results[ti]![pi]!;
         return {
           partitionIndex: p.partition,
-          errorCode: r.errorCode,
+          errorCode: clientErrorCode(r.errorCode, version),
           highWatermark: big(r.highWatermark),
           lastStableOffset: big(r.lastStableOffset),
           logStartOffset: big(r.logStartOffset),
@@ -94,6 +103,17 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
     })),
   };
 });
+
+/**
+ * As Kafka does, a storage error goes to old clients as NOT_LEADER_OR_FOLLOWER, which makes them
+ * refresh metadata and retry; they would take the unknown code as fatal.
+ */
+function clientErrorCode(errorCode: number, version: number): number {
+  return errorCode === ErrorCode.KAFKA_STORAGE_ERROR &&
+      version <= LAST_VERSION_WITHOUT_STORAGE_ERROR
+    ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+    : errorCode;
+}
 
 function topLevelError(errorCode: number) {
   return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
