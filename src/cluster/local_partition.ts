@@ -31,6 +31,8 @@ const log = getLogger(["chronik", "partition"]);
 export interface PartitionConfig {
   readonly maxMessageBytes: number;
   readonly logAppendTime: boolean;
+  /** acks=all is refused while fewer replicas than this are in sync (here, one ever is). */
+  readonly minInsyncReplicas: number;
 }
 
 interface Waiter {
@@ -40,6 +42,8 @@ interface Waiter {
 
 const EMPTY = new Uint8Array(0);
 const LEADER_EPOCH = 0;
+/** This node alone is the partition's in-sync replica set. */
+const ISR_SIZE = 1;
 
 export class LocalPartition implements Partition {
   readonly topic: string;
@@ -76,7 +80,14 @@ export class LocalPartition implements Partition {
     return this.log.sizeBytes;
   }
 
-  async produce(records: Uint8Array, _acks: number): Promise<ProduceResult> {
+  async produce(records: Uint8Array, acks: number): Promise<ProduceResult> {
+    // Kafka checks this before it looks at the batch, and only for acks=all.
+    if (acks === -1 && ISR_SIZE < this.config.minInsyncReplicas) {
+      return this.#failed(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `${ISR_SIZE} in-sync replica, min.insync.replicas is ${this.config.minInsyncReplicas}`,
+      );
+    }
     let views;
     try {
       views = splitBatches(records, { maxBatchBytes: this.config.maxMessageBytes, maxBatches: 1 });

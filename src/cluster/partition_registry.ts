@@ -242,5 +242,6 @@ function partitionConfigFrom(effective: Map<string, string>): PartitionConfig {
   return {
     maxMessageBytes: numberOf(effective, "max.message.bytes"),
     logAppendTime: effective.get("message.timestamp.type") === "LogAppendTime",
+    minInsyncReplicas: numberOf(effective, "min.insync.replicas"),
   };
 }

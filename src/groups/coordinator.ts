@@ -44,11 +44,6 @@ const log = getLogger(["chronik", "groups"]);
 /** Name of the internal topic holding committed offsets and group metadata. */
 export const OFFSETS_TOPIC = "__consumer_offsets";
 
-/** Topics clients may read but never produce to, and Metadata marks `isInternal`. */
-export function isInternalTopic(name: string): boolean {
-  return name === OFFSETS_TOPIC;
-}
-
 /** Java's `String.hashCode` (UTF-16 code units), so the group → partition map matches Kafka's. */
 export function javaStringHash(s: string): number {
   let h = 0;

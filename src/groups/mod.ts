@@ -34,7 +34,6 @@ export {
   DEFAULT_COORDINATOR_OPTIONS,
   type FetchedOffsets,
   GroupCoordinator,
-  isInternalTopic,
   javaStringHash,
   OFFSETS_TOPIC,
   offsetsPartitionFor,

@@ -42,12 +42,18 @@ export function resolvePartition(
   return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
 }
 
+/** The current leader epoch of a client that does not know it (KIP-320). */
+const NO_LEADER_EPOCH = -1;
+
 /**
  * KIP-320 epoch fencing: a client that knows a newer epoch than ours is ahead of us
  * (UNKNOWN_LEADER_EPOCH, retry); one that knows an older epoch must refresh (FENCED_LEADER_EPOCH).
+ * Only -1 means "no epoch"; Kafka fences any other negative one as older.
  */
 export function epochError(partition: Partition, currentLeaderEpoch: number): number {
-  if (currentLeaderEpoch < 0 || currentLeaderEpoch === partition.leaderEpoch) return ErrorCode.NONE;
+  if (currentLeaderEpoch === NO_LEADER_EPOCH || currentLeaderEpoch === partition.leaderEpoch) {
+    return ErrorCode.NONE;
+  }
   return currentLeaderEpoch > partition.leaderEpoch
     ? ErrorCode.UNKNOWN_LEADER_EPOCH
     : ErrorCode.FENCED_LEADER_EPOCH;

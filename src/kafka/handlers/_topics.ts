@@ -1,8 +1,23 @@
 /** Topic administration shared by the handlers: one way to build the admin, one to auto-create. */
 import { TopicAdmin } from "../../cluster/topic_admin.ts";
 import { ErrorCode } from "../protocol/errors.ts";
-import { isInternalTopic } from "../../groups/mod.ts";
+import { OFFSETS_TOPIC } from "../../groups/mod.ts";
 import type { BrokerContext } from "./context.ts";
+
+/**
+ * Kafka's internal topics: the group coordinator's offsets, and the transaction and share-group
+ * state topics (neither kept here, yet still refused to clients, as Kafka refuses them).
+ */
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set([
+  OFFSETS_TOPIC,
+  "__transaction_state",
+  "__share_group_state",
+]);
+
+/** Topics clients may read but never create, delete, grow or produce to; Metadata flags them. */
+export function isInternalTopic(name: string): boolean {
+  return INTERNAL_TOPICS.has(name);
+}
 
 export function topicAdmin(broker: BrokerContext): TopicAdmin {
   return new TopicAdmin(broker.meta, {

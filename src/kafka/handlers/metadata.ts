@@ -9,8 +9,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/uuid.ts";
 import type { TopicRecord } from "../../cluster/meta/tables.ts";
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
-import { isInternalTopic } from "../../groups/mod.ts";
-import { autoCreateTopic } from "./_topics.ts";
+import { autoCreateTopic, isInternalTopic } from "./_topics.ts";
 import type { BrokerContext } from "./context.ts";
 import {
   AUTHORIZED_OPERATIONS_OMITTED,
@@ -35,6 +34,11 @@ export const metadataHandler = defineHandler<MetadataRequest>(async (broker, { v
     : AUTHORIZED_OPERATIONS_OMITTED;
   if (wantsAll) {
     for (const topic of tables.topics()) topics.push(describeTopic(broker, topic, topicOps));
+  } else if (version < 12 && body.topics!.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
+    // Kafka refuses the whole request: these versions name topics only, never by id.
+    for (const t of body.topics!) {
+      topics.push(topicError(ErrorCode.INVALID_REQUEST, t.name ?? "", t.topicId, topicOps));
+    }
   } else {
     const autoCreate = broker.settings.autoCreateTopics &&
       (version < 4 || body.allowAutoTopicCreation);
@@ -67,32 +71,41 @@ async function lookupTopic(
   topicOps: number,
 ): Promise<Record<string, unknown>> {
   const tables = broker.meta.tables;
-  if (wanted.name === null || wanted.name === "") {
+  // A topic id, when given, names the topic; an empty name is a name (an invalid one), as in Kafka.
+  if (wanted.topicId !== ZERO_UUID || wanted.name === null) {
     const byId = tables.topicById(wanted.topicId);
     if (byId !== undefined) return describeTopic(broker, byId, topicOps);
-    return topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId);
+    return topicError(
+      ErrorCode.UNKNOWN_TOPIC_ID,
+      null,
+      wanted.topicId,
+      AUTHORIZED_OPERATIONS_OMITTED,
+    );
   }
   const name = wanted.name;
   const existing = tables.topic(name);
   if (existing !== undefined) return describeTopic(broker, existing, topicOps);
   if (topicNameProblem(name) !== undefined) {
-    return topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, name, ZERO_UUID);
+    return topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, name, ZERO_UUID, topicOps);
   }
-  if (!autoCreate) return topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, ZERO_UUID);
+  if (!autoCreate) {
+    return topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, ZERO_UUID, topicOps);
+  }
   const errorCode = await autoCreateTopic(broker, name);
   const topic = tables.topic(name);
   if (topic !== undefined) return describeTopic(broker, topic, topicOps);
-  return topicError(errorCode, name, ZERO_UUID);
+  return topicError(errorCode, name, ZERO_UUID, topicOps);
 }
 
-function topicError(errorCode: number, name: string | null, topicId: string) {
+/** An answer without partitions; Kafka fills in the flags a named topic has even then. */
+function topicError(errorCode: number, name: string | null, topicId: string, topicOps: number) {
   return {
     errorCode,
     name,
     topicId,
-    isInternal: false,
+    isInternal: name !== null && isInternalTopic(name),
     partitions: [],
-    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: topicOps,
   };
 }
 

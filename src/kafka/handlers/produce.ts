@@ -8,7 +8,7 @@
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import { CloseConnection } from "../server/types.ts";
-import { BatchView } from "../records/mod.ts";
+import { BatchView, hasTransactionalBatch } from "../records/mod.ts";
 import type { ProduceResult } from "../../cluster/partition.ts";
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
 import { resolvePartition, topicName } from "./_partitions.ts";
@@ -44,12 +44,23 @@ function isZstd(records: Uint8Array): boolean {
   }
 }
 
+/**
+ * Whether the request carries transactional batches. Kafka refuses the whole request then unless
+ * its transactional id may write; with no transactions here, none may. A transactional id beside
+ * plain batches is ignored, as Kafka ignores it.
+ */
+function hasTransactionalRecords(body: ProduceRequest): boolean {
+  return body.topicData.some((t) =>
+    t.partitionData.some((p) => p.records !== null && hasTransactionalBatch(p.records))
+  );
+}
+
 export const produceHandler = defineHandler<ProduceRequest>(async (broker, { version, body }) => {
   const byId = version >= 13;
   const acks = body.acks;
   const refuseAll = acks !== 0 && acks !== 1 && acks !== -1
     ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`)
-    : body.transactionalId !== null
+    : hasTransactionalRecords(body)
     ? failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported")
     : undefined;
   if (refuseAll === undefined && !byId && broker.settings.autoCreateTopics) {

@@ -238,6 +238,22 @@ export function checkClientBatch(batch: BatchView): void {
   }
 }
 
+/**
+ * Whether any v2 batch in a produce `records` blob is marked transactional. Walks the headers
+ * only, so it is cheap on the produce path; a malformed tail is left to validation.
+ */
+export function hasTransactionalBatch(records: Uint8Array): boolean {
+  const dv = writable(records);
+  for (let at = 0; at + Field.attributes + 2 <= records.length;) {
+    const isV2 = records[at + Field.magic] === 2;
+    if (isV2 && (dv.getInt16(at + Field.attributes) & TRANSACTIONAL_BIT) !== 0) return true;
+    const length = dv.getInt32(at + Field.batchLength);
+    if (length <= 0) return false;
+    at += BATCH_LENGTH_PREFIX_BYTES + length;
+  }
+  return false;
+}
+
 function writable(batch: Uint8Array): DataView {
   return new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
 }

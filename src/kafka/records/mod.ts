@@ -32,6 +32,7 @@ export {
   CODECS,
   DEFAULT_MAX_BATCH_BYTES,
   Field,
+  hasTransactionalBatch,
   NO_PRODUCER_ID,
   NO_SEQUENCE,
   sealCrc,

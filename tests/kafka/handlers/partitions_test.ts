@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { resolvePartition } from "../../../src/kafka/handlers/_partitions.ts";
+import { epochError, resolvePartition } from "../../../src/kafka/handlers/_partitions.ts";
+import type { Partition } from "../../../src/cluster/partition.ts";
 import type { BrokerContext } from "../../../src/kafka/handlers/context.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 
@@ -25,4 +26,15 @@ Deno.test("a partition in the tables but not open here is NOT_LEADER_OR_FOLLOWER
     ok: false,
     errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
   });
+});
+
+Deno.test("only current leader epoch -1 means none; any other older epoch is fenced (KIP-320)", () => {
+  const partition = { leaderEpoch: 3 } as Partition;
+  assert.deepEqual([-1, 3, 4, 2, -2].map((epoch) => epochError(partition, epoch)), [
+    ErrorCode.NONE,
+    ErrorCode.NONE,
+    ErrorCode.UNKNOWN_LEADER_EPOCH,
+    ErrorCode.FENCED_LEADER_EPOCH,
+    ErrorCode.FENCED_LEADER_EPOCH,
+  ]);
 });

@@ -1,0 +1,111 @@
+/**
+ * Produce answers what Kafka answers around transactions, min.insync.replicas and internal topics:
+ * a request with transactional batches is refused whole (no transactions here), a transactional
+ * id beside plain batches is ignored, acks=all needs min.insync.replicas in sync, and Kafka's
+ * internal topics are never written or auto-created.
+ */
+import assert from "node:assert/strict";
+import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
+import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
+import { buildBatch } from "../../../src/kafka/records/mod.ts";
+import { type Any, type Harness, withBroker } from "./_harness.ts";
+
+const enc = new TextEncoder();
+
+async function createTopic(h: Harness, name: string, configs: { name: string; value: string }[]) {
+  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
+    topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs }],
+    timeoutMs: 1000,
+    validateOnly: false,
+  });
+  assert.equal(res.topics[0].errorCode, ErrorCode.NONE);
+}
+
+function records(o: { transactional?: boolean } = {}): Uint8Array {
+  const transactional = o.transactional ?? false;
+  return buildBatch([{ value: enc.encode("v"), timestampMs: 1000 }], {
+    transactional,
+    producerId: transactional ? 7n : -1n,
+    producerEpoch: transactional ? 0 : -1,
+    baseSequence: transactional ? 0 : -1,
+  });
+}
+
+/** Produce v9 of one batch per named topic; each topic's partition-0 answer, in order. */
+async function produce(
+  h: Harness,
+  topics: { name: string; records: Uint8Array }[],
+  o: { acks?: number; transactionalId?: string | null } = {},
+): Promise<Any[]> {
+  const res: Any = await h.call(ApiKey.Produce, 9, {
+    transactionalId: o.transactionalId ?? null,
+    acks: o.acks ?? -1,
+    timeoutMs: 5000,
+    topicData: topics.map((t) => ({
+      name: t.name,
+      partitionData: [{ index: 0, records: t.records }],
+    })),
+  });
+  return res.responses.map((r: Any) => r.partitionResponses[0]);
+}
+
+async function logEnd(h: Harness, topic: string): Promise<bigint> {
+  const res: Any = await h.call(ApiKey.ListOffsets, 7, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{
+      name: topic,
+      partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }],
+    }],
+  });
+  return res.topics[0].partitions[0].offset;
+}
+
+Deno.test("Produce: transactional batches refuse the whole request; a bare transactional id does not", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "a", []);
+    await createTopic(h, "b", []);
+    // One transactional batch, even without a transactional id, refuses every partition.
+    const refused = await produce(h, [
+      { name: "a", records: records() },
+      { name: "b", records: records({ transactional: true }) },
+    ]);
+    assert.deepEqual(refused.map((r) => r.errorCode), [
+      ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    ]);
+    assert.deepEqual([await logEnd(h, "a"), await logEnd(h, "b")], [0n, 0n]);
+    // Kafka ignores a transactional id sent with plain batches.
+    const plain = await produce(h, [{ name: "a", records: records() }], { transactionalId: "tx" });
+    assert.deepEqual([plain[0].errorCode, plain[0].baseOffset], [ErrorCode.NONE, 0n]);
+  });
+});
+
+Deno.test("Produce: acks=all needs min.insync.replicas replicas in sync; acks=1 and 0 do not", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "strict", [{ name: "min.insync.replicas", value: "2" }]);
+    const [all] = await produce(h, [{ name: "strict", records: records() }]);
+    assert.equal(all.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
+    assert.equal(await logEnd(h, "strict"), 0n, "nothing was appended");
+    const [one] = await produce(h, [{ name: "strict", records: records() }], { acks: 1 });
+    assert.deepEqual([one.errorCode, one.baseOffset], [ErrorCode.NONE, 0n]);
+    await createTopic(h, "default", []);
+    const [ok] = await produce(h, [{ name: "default", records: records() }]);
+    assert.equal(ok.errorCode, ErrorCode.NONE);
+  });
+});
+
+Deno.test("Produce: Kafka's internal topics are neither written nor auto-created", async () => {
+  await withBroker(async (h) => {
+    for (const name of ["__transaction_state", "__share_group_state"]) {
+      const [r] = await produce(h, [{ name, records: records() }]);
+      assert.equal(r.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION, name);
+      const meta: Any = await h.call(ApiKey.Metadata, 12, {
+        topics: [{ name, topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+        allowAutoTopicCreation: false,
+        includeTopicAuthorizedOperations: false,
+      });
+      assert.equal(meta.topics[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
+    }
+  });
+});
