@@ -22,7 +22,13 @@ import {
 } from "./_offsets_partition.ts";
 import type { OffsetsRecord } from "./_records.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
-import type { Group, GroupEffect, MemberIdFactory, Outcome } from "./group.ts";
+import {
+  type Group,
+  type GroupEffect,
+  type MemberIdFactory,
+  type Outcome,
+  sessionTimeoutAllowed,
+} from "./group.ts";
 import { subscribedTopics } from "./consumer_protocol.ts";
 import {
   type CommitRequest,
@@ -131,6 +137,8 @@ export class GroupCoordinator {
   readonly #options: CoordinatorOptions;
   readonly #states = new Map<number, { partition: Partition; loaded: Promise<Located> }>();
   readonly #slots = new WeakMap<Group, Slot>();
+  /** Offset writes of each group not yet applied (awaited by `requireStable` fetches). */
+  readonly #offsetWrites = new WeakMap<Group, Set<Promise<boolean>>>();
   #creating: Promise<void> | undefined;
   #sweepTimer: TimerHandle | undefined;
   #closed = false;
@@ -141,6 +149,9 @@ export class GroupCoordinator {
     options: Partial<CoordinatorOptions> & Pick<CoordinatorOptions, "nodeId" | "clock">,
   ) {
     this.#options = { ...DEFAULT_COORDINATOR_OPTIONS, ...options };
+    meta.onApply((cmd, result) => {
+      if (cmd.type === "deleteTopic" && result.ok) this.#onTopicDeleted(cmd.name);
+    });
     this.#armSweep();
   }
 
@@ -406,6 +417,10 @@ export class GroupCoordinator {
 
   async join(req: JoinRequest): Promise<JoinResponse> {
     if (req.groupId === "") return joinError(req.memberId, ErrorCode.INVALID_GROUP_ID);
+    // Kafka checks this before reaching the group, so a refused join creates none.
+    if (!sessionTimeoutAllowed(this.#options.limits, req.sessionTimeoutMs)) {
+      return joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT);
+    }
     const located = await this.#locate(req.groupId);
     if (!located.ok) return joinError(req.memberId, located.errorCode);
     const state = located.state;
@@ -455,6 +470,11 @@ export class GroupCoordinator {
   ): Promise<{ errorCode: number; members: LeaveResult[] }> {
     if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     const found = await this.#group(groupId);
+    if (!found.ok && found.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
+      // No such group: Kafka answers each member UNKNOWN_MEMBER_ID under a top-level NONE.
+      const unknown = members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }));
+      return { errorCode: ErrorCode.NONE, members: unknown };
+    }
     if (!found.ok) return { errorCode: found.errorCode, members: [] };
     const results = found.group.leave(members, this.#now());
     await this.#flush(found.state, found.group);
@@ -482,8 +502,37 @@ export class GroupCoordinator {
     return record !== undefined && partition >= 0 && partition < record.partitions.length;
   }
 
-  /** OffsetCommit: validated against the group, durable before it resolves. */
+  /**
+   * OffsetCommit, durable before it resolves. As Kafka: unknown topics and partitions are
+   * answered first, and a request left with none never reaches the group (so cannot create one);
+   * the rest is validated against the group, then each partition's metadata size.
+   */
   async commit(req: CommitRequest): Promise<TopicPartitionError[]> {
+    const topicIds = new Map<string, string>();
+    const known = req.partitions.map((p) => {
+      if (!this.#topicPartitionExists(p.topic, p.partition)) return false;
+      topicIds.set(p.topic, this.meta.tables.topic(p.topic)!.topicId);
+      return true;
+    });
+    const valid = req.partitions.filter((_, i) => known[i]);
+    const results = valid.length === 0
+      ? []
+      : await this.#commitKnown({ ...req, partitions: valid }, topicIds);
+    let next = 0;
+    return req.partitions.map((p, i) =>
+      known[i] ? results[next++]! : {
+        topic: p.topic,
+        partition: p.partition,
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      }
+    );
+  }
+
+  /** A commit of partitions that existed (as `topicIds`) when the request arrived. */
+  async #commitKnown(
+    req: CommitRequest,
+    topicIds: ReadonlyMap<string, string>,
+  ): Promise<TopicPartitionError[]> {
     const all = (errorCode: number) =>
       req.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode }));
     const located = await this.#locate(req.groupId);
@@ -492,19 +541,22 @@ export class GroupCoordinator {
     let group = state.groups.get(req.groupId);
     if (group === undefined) {
       // Only a client outside group management (generation -1) may start a group by committing.
-      if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      // Kafka: GROUP_ID_NOT_FOUND (the handler answers ILLEGAL_GENERATION before v9).
+      if (req.generationId >= 0) return all(ErrorCode.GROUP_ID_NOT_FOUND);
       group = this.#getOrCreateGroup(state, req.groupId);
       if (group === undefined) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    const refused = group.commitError(req);
+    const refused = group.acceptCommit(req, this.#now());
+    this.#arm(state, group);
     if (refused !== ErrorCode.NONE) return all(refused);
     const now = this.#now();
-    const maxBytes = this.#options.limits.maxOffsetMetadataBytes;
+    const maxChars = this.#options.limits.maxOffsetMetadataChars;
     const errors = req.partitions.map((p) => {
-      if (p.metadata !== null && new TextEncoder().encode(p.metadata).length > maxBytes) {
+      if (p.metadata !== null && p.metadata.length > maxChars) {
         return ErrorCode.OFFSET_METADATA_TOO_LARGE;
       }
-      return this.#topicPartitionExists(p.topic, p.partition)
+      // Deleted (or recreated) while the group was loading: its tombstones may already be queued.
+      return this.meta.tables.topic(p.topic)?.topicId === topicIds.get(p.topic)
         ? ErrorCode.NONE
         : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     });
@@ -533,13 +585,29 @@ export class GroupCoordinator {
     }));
   }
 
-  /** Writes offset records (commits or tombstones), then applies them to the group. */
-  async #writeOffsets(
+  /**
+   * Writes offset records (commits or tombstones), then applies them to the group. Tracked
+   * until applied, so a `requireStable` fetch can wait for it.
+   */
+  #writeOffsets(
     state: OffsetsPartitionState,
     group: Group,
     records: readonly OffsetsRecord[],
   ): Promise<boolean> {
-    if (records.length === 0) return true;
+    if (records.length === 0) return Promise.resolve(true);
+    const pending = this.#offsetWrites.get(group) ?? new Set();
+    this.#offsetWrites.set(group, pending);
+    const written = this.#writeAndApply(state, group, records);
+    pending.add(written);
+    void written.finally(() => pending.delete(written)).catch(() => undefined);
+    return written;
+  }
+
+  async #writeAndApply(
+    state: OffsetsPartitionState,
+    group: Group,
+    records: readonly OffsetsRecord[],
+  ): Promise<boolean> {
     const keys = records.flatMap((r) => r.kind === "offset" ? [r] : []);
     group.beginCommit(keys);
     let ok: boolean;
@@ -557,8 +625,9 @@ export class GroupCoordinator {
 
   /**
    * OffsetFetch for one group: `topics` null means every committed offset. Partitions without a
-   * commit answer offset -1. `requireStable`: a partition with a commit still being written
-   * answers UNSTABLE_OFFSET_COMMIT (retriable) instead of a value that may be about to change.
+   * commit answer offset -1. `requireStable`: answered once the group's offset writes under way
+   * are applied, as Kafka does; its UNSTABLE_OFFSET_COMMIT is for pending transactional offsets,
+   * which do not exist here.
    */
   async fetchOffsets(
     groupId: string,
@@ -567,6 +636,11 @@ export class GroupCoordinator {
   ): Promise<FetchedOffsets> {
     const located = await this.#locate(groupId);
     if (!located.ok) return { errorCode: located.errorCode, topics: [] };
+    const writing = located.state.groups.get(groupId);
+    if (requireStable && writing !== undefined) {
+      // Settled, not fulfilled: a failed write leaves the offset as it was, which is stable.
+      await Promise.allSettled(this.#offsetWrites.get(writing) ?? []);
+    }
     const group = located.state.groups.get(groupId);
     const wanted = topics ??
       [...(group?.offsets() ?? new Map())].map(([name, byPartition]) => ({
@@ -578,9 +652,6 @@ export class GroupCoordinator {
       topics: wanted.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((partition): PartitionOffset => {
-          if (requireStable && group?.hasInflightCommit(t.name, partition)) {
-            return noOffset(partition, ErrorCode.UNSTABLE_OFFSET_COMMIT);
-          }
           const o = group?.offset(t.name, partition);
           if (o === undefined) return noOffset(partition, ErrorCode.NONE);
           return {
@@ -600,6 +671,7 @@ export class GroupCoordinator {
     groupId: string,
     topics: readonly { name: string; partitions: readonly number[] }[],
   ): Promise<{ errorCode: number; results: TopicPartitionError[] }> {
+    if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, results: [] };
     const found = await this.#group(groupId);
     if (!found.ok) {
       const errorCode = found.errorCode === ErrorCode.UNKNOWN_MEMBER_ID
@@ -630,6 +702,53 @@ export class GroupCoordinator {
     const ok = await this.#writeOffsets(state, group, records);
     if (!ok) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, results: [] };
     return { errorCode: ErrorCode.NONE, results };
+  }
+
+  /**
+   * Kafka drops every group's offsets of a deleted topic's partitions: otherwise a consumer of a
+   * topic recreated under the same name would resume at a stale offset and skip records. Runs on
+   * each partition loaded or loading here, after its load, through its write queue.
+   */
+  #onTopicDeleted(topic: string): void {
+    if (this.#closed || topic === OFFSETS_TOPIC) return;
+    for (const { loaded } of this.#states.values()) {
+      // Runs detached from the metadata apply: a failure is logged, never an unhandled rejection.
+      void loaded
+        .then((located) => located.ok ? this.#purgeTopic(located.state, topic) : false)
+        .catch((e) =>
+          log.error("dropping offsets of deleted topic {topic} failed: {error}", {
+            topic,
+            error: String(e),
+          })
+        );
+    }
+  }
+
+  /** Writes tombstones for `topic` in every group of `state`, then applies them. */
+  async #purgeTopic(state: OffsetsPartitionState, topic: string): Promise<boolean> {
+    let records: OffsetsRecord[] = [];
+    let ok = false;
+    try {
+      // Built at the write's turn: commits queued before it are durable and applied by then.
+      ok = await state.write(() => records = topicTombstones(state, topic));
+    } catch (e) {
+      if (!(e instanceof WriteQueueFullError)) throw e;
+    }
+    if (!ok) {
+      log.error("cannot drop offsets of deleted topic {topic} in {offsets}-{index}", {
+        topic,
+        offsets: OFFSETS_TOPIC,
+        index: state.index,
+      });
+      return false;
+    }
+    for (const r of records) {
+      if (r.kind === "offset") state.groups.get(r.groupId)?.setOffset(r.topic, r.partition, null);
+    }
+    if (records.length > 0) {
+      log.info("dropped {n} offsets of deleted topic {topic}", { n: records.length, topic });
+    }
+    return true;
   }
 
   /**
@@ -758,6 +877,17 @@ function joinError(memberId: string, errorCode: number): JoinResponse {
 
 function syncError(errorCode: number): SyncResponse {
   return { errorCode, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+}
+
+/** Tombstones for every offset of `topic` held, or being committed, by a group of `state`. */
+function topicTombstones(state: OffsetsPartitionState, topic: string): OffsetsRecord[] {
+  const records: OffsetsRecord[] = [];
+  for (const group of state.groups.values()) {
+    for (const partition of group.offsetPartitions(topic)) {
+      records.push({ kind: "offset", groupId: group.groupId, topic, partition, value: null });
+    }
+  }
+  return records;
 }
 
 function noOffset(partition: number, errorCode: number): PartitionOffset {

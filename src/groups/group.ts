@@ -108,7 +108,7 @@ export class Group {
   #syncDeadlineMs: number | undefined;
   /** topic → partition → committed offset. */
   readonly #offsets = new Map<string, Map<number, CommittedOffset>>();
-  /** "topic:partition" → commits written but not yet durable (require_stable). */
+  /** "topic:partition" → commits written but not yet durable (expiry and topic deletion wait). */
   readonly #inflightCommits = new Map<string, number>();
   #effects: GroupEffect[] = [];
   #nextTicket = 1;
@@ -176,10 +176,9 @@ export class Group {
 
   #joinRefusal(req: JoinRequest): number | undefined {
     if (req.groupId === "") return ErrorCode.INVALID_GROUP_ID;
-    if (
-      req.sessionTimeoutMs < this.limits.minSessionTimeoutMs ||
-      req.sessionTimeoutMs > this.limits.maxSessionTimeoutMs
-    ) return ErrorCode.INVALID_SESSION_TIMEOUT;
+    if (!sessionTimeoutAllowed(this.limits, req.sessionTimeoutMs)) {
+      return ErrorCode.INVALID_SESSION_TIMEOUT;
+    }
     if (this.#state === "Dead") return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (!this.#supportsProtocols(req.protocolType, req.protocols)) {
       return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
@@ -398,13 +397,23 @@ export class Group {
     this.#completeJoin(nowMs);
   }
 
-  /** End of the join phase: drop who did not rejoin, start the next generation, answer all. */
+  /**
+   * End of the join phase: drop dynamic members that did not rejoin, start the next generation,
+   * answer all. Static members that did not rejoin stay (Kafka keeps them, in the leader's list
+   * too, until their session or the sync deadline ends), so a restarting static member does not
+   * lose its place.
+   */
   #completeJoin(nowMs: number): void {
     for (const m of [...this.#members.values()]) {
-      if (m.joinTicket === undefined) this.#removeMember(m);
+      if (m.joinTicket === undefined && m.groupInstanceId === null) this.#removeMember(m);
+    }
+    this.#initialDelayStartMs = undefined;
+    if (this.#members.size > 0 && !this.#electJoinedLeader()) {
+      // Nobody rejoined: Kafka waits another rebalance timeout; sessions remove the silent.
+      this.#joinDeadlineMs = nowMs + this.#rebalanceTimeoutMs();
+      return;
     }
     this.#joinDeadlineMs = undefined;
-    this.#initialDelayStartMs = undefined;
     this.#generationId++;
     if (this.#members.size === 0) {
       this.#protocolName = null;
@@ -420,6 +429,19 @@ export class Group {
       this.#answerJoin(m, this.#currentGenerationAnswer(m, false));
     }
     this.#syncDeadlineMs = nowMs + this.#rebalanceTimeoutMs();
+  }
+
+  /** Keeps a leader that rejoined, else picks a member that did; false when none did. */
+  #electJoinedLeader(): boolean {
+    const leader = this.#leaderId === null ? undefined : this.#members.get(this.#leaderId);
+    if (leader?.joinTicket !== undefined) return true;
+    for (const m of this.#members.values()) {
+      if (m.joinTicket !== undefined) {
+        this.#leaderId = m.memberId;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Each member votes for its most preferred candidate; most votes wins, ties by preference. */
@@ -670,8 +692,21 @@ export class Group {
 
   // ---- Offsets ----
 
-  /** NONE when `req` may commit now (Kafka's validateOffsetCommit), else the error. */
-  commitError(req: CommitRequest): number {
+  /**
+   * NONE when `req` may commit now (Kafka's validateOffsetCommit), else the error. As in Kafka,
+   * an accepted commit counts as the member's heartbeat while Stable or PreparingRebalance.
+   */
+  acceptCommit(req: CommitRequest, nowMs: number): number {
+    const errorCode = this.#commitError(req);
+    const member = this.#members.get(req.memberId);
+    if (
+      errorCode === ErrorCode.NONE && member !== undefined &&
+      (this.#state === "Stable" || this.#state === "PreparingRebalance")
+    ) member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs;
+    return errorCode;
+  }
+
+  #commitError(req: CommitRequest): number {
     if (this.#state === "Dead") return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (req.generationId < 0 && this.#state === "Empty") return ErrorCode.NONE;
     if (req.generationId >= 0 || req.memberId !== "" || req.groupInstanceId !== null) {
@@ -685,7 +720,7 @@ export class Group {
     return ErrorCode.NONE;
   }
 
-  /** Marks commits in flight (written, not yet durable) for `require_stable` fetches. */
+  /** Marks commits in flight (written, not yet durable). */
   beginCommit(keys: readonly { topic: string; partition: number }[]): void {
     for (const k of keys) {
       const key = `${k.topic}:${k.partition}`;
@@ -706,8 +741,14 @@ export class Group {
     return this.#inflightCommits.size > 0;
   }
 
-  hasInflightCommit(topic: string, partition: number): boolean {
-    return this.#inflightCommits.has(`${topic}:${partition}`);
+  /** Partitions of `topic` with a committed offset or a commit in flight. */
+  offsetPartitions(topic: string): number[] {
+    const out = new Set(this.#offsets.get(topic)?.keys());
+    for (const key of this.#inflightCommits.keys()) {
+      const at = key.lastIndexOf(":");
+      if (key.slice(0, at) === topic) out.add(Number(key.slice(at + 1)));
+    }
+    return [...out];
   }
 
   /** Applies a durable commit (or, with `null`, a durable deletion). */
@@ -850,6 +891,12 @@ export class Group {
     this.#leaderId = hasMembers ? s.leaderId ?? s.members[0]!.memberId : null;
     this.#state = hasMembers ? "Stable" : "Empty";
   }
+}
+
+/** group.min/max.session.timeout.ms bound the session a JoinGroup may ask for. */
+export function sessionTimeoutAllowed(limits: GroupLimits, sessionTimeoutMs: number): boolean {
+  return sessionTimeoutMs >= limits.minSessionTimeoutMs &&
+    sessionTimeoutMs <= limits.maxSessionTimeoutMs;
 }
 
 function syncError(errorCode: number): Outcome<SyncResponse> {

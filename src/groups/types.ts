@@ -144,8 +144,11 @@ export interface GroupLimits {
   readonly initialRebalanceDelayMs: number;
   /** group.max.size: members beyond it get GROUP_MAX_SIZE_REACHED. */
   readonly maxMembers: number;
-  /** offset.metadata.max.bytes (Kafka: 4096). */
-  readonly maxOffsetMetadataBytes: number;
+  /**
+   * offset.metadata.max.bytes (Kafka: 4096). Despite the name Kafka compares it with the
+   * metadata's UTF-16 length (Java `String.length`), as we do.
+   */
+  readonly maxOffsetMetadataChars: number;
 }
 
 export const DEFAULT_GROUP_LIMITS: GroupLimits = {
@@ -153,5 +156,5 @@ export const DEFAULT_GROUP_LIMITS: GroupLimits = {
   maxSessionTimeoutMs: 1_800_000,
   initialRebalanceDelayMs: 3_000,
   maxMembers: 1_000,
-  maxOffsetMetadataBytes: 4_096,
+  maxOffsetMetadataChars: 4_096,
 };

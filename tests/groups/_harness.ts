@@ -5,6 +5,9 @@
  */
 import { type CoordinatorOptions, ManualClock } from "../../src/groups/mod.ts";
 import { ApiKey } from "../../src/kafka/protocol/apis.ts";
+import assert from "node:assert/strict";
+import { ErrorCode } from "../../src/kafka/protocol/errors.ts";
+import { Writer } from "../../src/kafka/protocol/writer.ts";
 import { withBroker } from "../kafka/handlers/_harness.ts";
 
 export interface GroupHarness {
@@ -91,3 +94,133 @@ export async function withGroupBroker(
 
 // deno-lint-ignore no-explicit-any
 export type Any = any;
+
+// ---- Requests shared by the group tests ----
+
+const enc = new TextEncoder();
+
+/** A consumer-protocol subscription (v0) to `topics`. */
+export function subscription(topics: string[]): Uint8Array {
+  const w = new Writer();
+  w.int16(0);
+  w.int32(topics.length);
+  for (const t of topics) w.nullableString(t);
+  w.nullableBytes(null);
+  return w.bytes().slice();
+}
+
+export async function createTopic(h: GroupHarness, name: string, partitions: number) {
+  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
+    topics: [{
+      name,
+      numPartitions: partitions,
+      replicationFactor: 1,
+      assignments: [],
+      configs: [],
+    }],
+    timeoutMs: 1000,
+    validateOnly: false,
+  });
+  assert.equal(res.topics[0].errorCode, 0);
+}
+
+export function joinBody(groupId: string, memberId: string, extra: Record<string, unknown> = {}) {
+  return {
+    groupId,
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    memberId,
+    groupInstanceId: null,
+    protocolType: "consumer",
+    protocols: [{ name: "range", metadata: subscription(["t"]) }],
+    reason: null,
+    ...extra,
+  };
+}
+
+/** Joins one dynamic member through MEMBER_ID_REQUIRED, completing the initial delay. */
+export async function joinAlone(h: GroupHarness, groupId: string): Promise<Any> {
+  const first: Any = await h.call(ApiKey.JoinGroup, 9, joinBody(groupId, ""));
+  assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+  assert.ok(first.memberId.startsWith("test-"));
+  const pending = h.call(ApiKey.JoinGroup, 9, joinBody(groupId, first.memberId));
+  await h.advance(3_000); // group.initial.rebalance.delay.ms
+  const joined: Any = await pending;
+  assert.equal(joined.errorCode, 0);
+  return joined;
+}
+
+export async function syncAlone(h: GroupHarness, groupId: string, joined: Any, assignment: string) {
+  const res: Any = await h.call(ApiKey.SyncGroup, 5, {
+    groupId,
+    generationId: joined.generationId,
+    memberId: joined.memberId,
+    groupInstanceId: null,
+    protocolType: "consumer",
+    protocolName: "range",
+    assignments: [{ memberId: joined.memberId, assignment: enc.encode(assignment) }],
+  });
+  assert.equal(res.errorCode, 0);
+  return res;
+}
+
+export async function commit(
+  h: GroupHarness,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  offsets: [topic: string, partition: number, offset: number, metadata?: string | null][],
+  version = 9,
+): Promise<number[]> {
+  const res: Any = await h.call(ApiKey.OffsetCommit, version, {
+    groupId,
+    generationIdOrMemberEpoch: generationId,
+    memberId,
+    groupInstanceId: null,
+    retentionTimeMs: -1n,
+    topics: offsets.map(([name, partitionIndex, offset, metadata]) => ({
+      name,
+      partitions: [{
+        partitionIndex,
+        committedOffset: BigInt(offset),
+        committedLeaderEpoch: -1,
+        committedMetadata: metadata === undefined ? "m" : metadata,
+      }],
+    })),
+  });
+  return res.topics.map((t: Any) => t.partitions[0].errorCode);
+}
+
+export async function fetchOffsets(h: GroupHarness, groupId: string, topics: Any = null) {
+  const res: Any = await h.call(ApiKey.OffsetFetch, 9, {
+    groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
+    requireStable: false,
+  });
+  const out = new Map<string, number>();
+  for (const t of res.groups[0].topics) {
+    for (const p of t.partitions) {
+      out.set(`${t.name}:${p.partitionIndex}`, Number(p.committedOffset));
+    }
+  }
+  return out;
+}
+
+export async function deleteTopic(h: GroupHarness, name: string) {
+  const res: Any = await h.call(ApiKey.DeleteTopics, 6, {
+    topics: [{ name, topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+    timeoutMs: 1000,
+  });
+  assert.equal(res.responses[0].errorCode, 0);
+}
+
+/** Retries `check` until it stops throwing (bounded): for work the broker finishes after answering. */
+export async function eventually(check: () => Promise<void>, attempts = 100): Promise<void> {
+  for (let i = 1;; i++) {
+    try {
+      return await check();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}

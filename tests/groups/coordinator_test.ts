@@ -7,118 +7,23 @@
 import assert from "node:assert/strict";
 import { ApiKey } from "../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../src/kafka/protocol/errors.ts";
-import { Writer } from "../../src/kafka/protocol/writer.ts";
 import { offsetsPartitionFor } from "../../src/groups/mod.ts";
-import { type Any, type GroupHarness, settle, withGroupBroker } from "./_harness.ts";
+import {
+  type Any,
+  commit,
+  createTopic,
+  deleteTopic,
+  eventually,
+  fetchOffsets,
+  joinAlone,
+  joinBody,
+  settle,
+  subscription,
+  syncAlone,
+  withGroupBroker,
+} from "./_harness.ts";
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** A consumer-protocol subscription (v0) to `topics`. */
-function subscription(topics: string[]): Uint8Array {
-  const w = new Writer();
-  w.int16(0);
-  w.int32(topics.length);
-  for (const t of topics) w.nullableString(t);
-  w.nullableBytes(null);
-  return w.bytes().slice();
-}
-
-async function createTopic(h: GroupHarness, name: string, partitions: number) {
-  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
-    topics: [{
-      name,
-      numPartitions: partitions,
-      replicationFactor: 1,
-      assignments: [],
-      configs: [],
-    }],
-    timeoutMs: 1000,
-    validateOnly: false,
-  });
-  assert.equal(res.topics[0].errorCode, 0);
-}
-
-function joinBody(groupId: string, memberId: string, extra: Record<string, unknown> = {}) {
-  return {
-    groupId,
-    sessionTimeoutMs: 10_000,
-    rebalanceTimeoutMs: 30_000,
-    memberId,
-    groupInstanceId: null,
-    protocolType: "consumer",
-    protocols: [{ name: "range", metadata: subscription(["t"]) }],
-    reason: null,
-    ...extra,
-  };
-}
-
-/** Joins one dynamic member through MEMBER_ID_REQUIRED, completing the initial delay. */
-async function joinAlone(h: GroupHarness, groupId: string): Promise<Any> {
-  const first: Any = await h.call(ApiKey.JoinGroup, 9, joinBody(groupId, ""));
-  assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
-  assert.ok(first.memberId.startsWith("test-"));
-  const pending = h.call(ApiKey.JoinGroup, 9, joinBody(groupId, first.memberId));
-  await h.advance(3_000); // group.initial.rebalance.delay.ms
-  const joined: Any = await pending;
-  assert.equal(joined.errorCode, 0);
-  return joined;
-}
-
-async function syncAlone(h: GroupHarness, groupId: string, joined: Any, assignment: string) {
-  const res: Any = await h.call(ApiKey.SyncGroup, 5, {
-    groupId,
-    generationId: joined.generationId,
-    memberId: joined.memberId,
-    groupInstanceId: null,
-    protocolType: "consumer",
-    protocolName: "range",
-    assignments: [{ memberId: joined.memberId, assignment: enc.encode(assignment) }],
-  });
-  assert.equal(res.errorCode, 0);
-  return res;
-}
-
-async function commit(
-  h: GroupHarness,
-  groupId: string,
-  generationId: number,
-  memberId: string,
-  offsets: [string, number, number][],
-  version = 9,
-): Promise<number[]> {
-  const res: Any = await h.call(ApiKey.OffsetCommit, version, {
-    groupId,
-    generationIdOrMemberEpoch: generationId,
-    memberId,
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    topics: offsets.map(([name, partitionIndex, offset]) => ({
-      name,
-      partitions: [{
-        partitionIndex,
-        committedOffset: BigInt(offset),
-        committedLeaderEpoch: -1,
-        committedMetadata: "m",
-      }],
-    })),
-  });
-  return res.topics.map((t: Any) => t.partitions[0].errorCode);
-}
-
-async function fetchOffsets(h: GroupHarness, groupId: string, topics: Any = null) {
-  const res: Any = await h.call(ApiKey.OffsetFetch, 9, {
-    groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
-    requireStable: false,
-  });
-  const out = new Map<string, number>();
-  for (const t of res.groups[0].topics) {
-    for (const p of t.partitions) {
-      out.set(`${t.name}:${p.partitionIndex}`, Number(p.committedOffset));
-    }
-  }
-  return out;
-}
 
 Deno.test("FindCoordinator names the leader of the group's offsets partition", async () => {
   await withGroupBroker(async (h) => {
@@ -451,5 +356,49 @@ Deno.test("DescribeGroups shows current assignments during a rebalance, as Kafka
     const [a, b]: Any[] = await Promise.all([rejoin, second]);
     assert.equal(a.errorCode, 0);
     assert.equal(b.errorCode, 0);
+  });
+});
+
+Deno.test("deleting a topic drops every group's offsets of it, durably (as Kafka does)", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "gone", 2);
+    await createTopic(h, "kept", 1);
+    // Groups on different offsets partitions, one also holding a topic that stays.
+    for (const g of ["a", "b", "c"]) {
+      assert.deepEqual(await commit(h, g, -1, "", [["gone", 0, 5], ["gone", 1, 6]]), [0, 0]);
+    }
+    assert.deepEqual(await commit(h, "a", -1, "", [["kept", 0, 7]]), [0]);
+    await deleteTopic(h, "gone");
+    const named = [{ name: "gone", partitionIndexes: [0, 1] }];
+    await eventually(async () => {
+      assert.deepEqual([...await fetchOffsets(h, "a")], [["kept:0", 7]]);
+      for (const g of ["b", "c"]) assert.deepEqual([...await fetchOffsets(h, g)], []);
+    });
+    assert.deepEqual([...await fetchOffsets(h, "b", named)], [["gone:0", -1], ["gone:1", -1]]);
+    // A topic recreated under the same name starts with nothing committed.
+    await createTopic(h, "gone", 2);
+    assert.deepEqual([...await fetchOffsets(h, "c", named)], [["gone:0", -1], ["gone:1", -1]]);
+    await h.restart();
+    assert.deepEqual([...await fetchOffsets(h, "a")], [["kept:0", 7]]);
+    assert.deepEqual([...await fetchOffsets(h, "b")], []);
+    assert.deepEqual([...await fetchOffsets(h, "c", named)], [["gone:0", -1], ["gone:1", -1]]);
+  });
+});
+
+Deno.test("OffsetFetch require_stable waits for commits being written (Kafka answers UNSTABLE_OFFSET_COMMIT only for transactions)", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 1);
+    assert.deepEqual(await commit(h, "g", -1, "", [["t", 0, 0]]), [0]);
+    // Commits queue behind one another (one durable write at a time); the fetch comes after all.
+    const commits = Array.from({ length: 20 }, (_, i) => commit(h, "g", -1, "", [["t", 0, i + 1]]));
+    const res: Any = await h.call(ApiKey.OffsetFetch, 7, {
+      groupId: "g",
+      topics: [{ name: "t", partitionIndexes: [0] }],
+      requireStable: true,
+    });
+    assert.equal(res.errorCode, 0);
+    assert.equal(res.topics[0].partitions[0].errorCode, ErrorCode.NONE);
+    assert.equal(res.topics[0].partitions[0].committedOffset, 20n);
+    for (const errors of await Promise.all(commits)) assert.deepEqual(errors, [0]);
   });
 });

@@ -133,7 +133,7 @@ class Runner {
           groupInstanceId: kv.get("instance") ?? null,
           partitions,
         };
-        const error = this.#g().commitError(req);
+        const error = this.#g().acceptCommit(req, this.nowMs);
         if (error === 0) {
           for (const p of partitions) {
             this.#g().setOffset(p.topic, p.partition, {

@@ -66,24 +66,36 @@ interface SyncGroupRequest {
   assignments: { memberId: string; assignment: Uint8Array }[];
 }
 
-export const syncGroupHandler = defineHandler<SyncGroupRequest>(async (broker, { body }) => {
-  const r = await broker.groups.sync({
-    groupId: body.groupId,
-    generationId: body.generationId,
-    memberId: body.memberId,
-    groupInstanceId: body.groupInstanceId,
-    protocolType: body.protocolType,
-    protocolName: body.protocolName,
-    assignments: body.assignments,
-  });
-  return {
-    throttleTimeMs: 0,
-    errorCode: r.errorCode,
-    protocolType: r.protocolType,
-    protocolName: r.protocolName,
-    assignment: r.assignment,
-  };
-});
+export const syncGroupHandler = defineHandler<SyncGroupRequest>(
+  async (broker, { version, body }) => {
+    if (version >= 5 && (body.protocolType === null || body.protocolName === null)) {
+      // Mandatory from v5: Kafka refuses their absence before looking at the group.
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+        protocolType: null,
+        protocolName: null,
+        assignment: new Uint8Array(0),
+      };
+    }
+    const r = await broker.groups.sync({
+      groupId: body.groupId,
+      generationId: body.generationId,
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId,
+      protocolType: body.protocolType,
+      protocolName: body.protocolName,
+      assignments: body.assignments,
+    });
+    return {
+      throttleTimeMs: 0,
+      errorCode: r.errorCode,
+      protocolType: r.protocolType,
+      protocolName: r.protocolName,
+      assignment: r.assignment,
+    };
+  },
+);
 
 interface HeartbeatRequest {
   groupId: string;
@@ -144,35 +156,44 @@ interface OffsetCommitRequest {
   }[];
 }
 
-export const offsetCommitHandler = defineHandler<OffsetCommitRequest>(async (broker, { body }) => {
-  const partitions = body.topics.flatMap((t) =>
-    t.partitions.map((p) => ({
-      topic: t.name,
-      partition: p.partitionIndex,
-      offset: num(p.committedOffset),
-      leaderEpoch: p.committedLeaderEpoch,
-      metadata: p.committedMetadata,
-    }))
-  );
-  const results = await broker.groups.commit({
-    groupId: body.groupId,
-    generationId: body.generationIdOrMemberEpoch,
-    memberId: body.memberId,
-    groupInstanceId: body.groupInstanceId,
-    partitions,
-  });
-  let i = 0;
-  return {
-    throttleTimeMs: 0,
-    topics: body.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => ({
-        partitionIndex: p.partitionIndex,
-        errorCode: results[i++]!.errorCode,
+export const offsetCommitHandler = defineHandler<OffsetCommitRequest>(
+  async (broker, { version, body }) => {
+    const partitions = body.topics.flatMap((t) =>
+      t.partitions.map((p) => ({
+        topic: t.name,
+        partition: p.partitionIndex,
+        offset: num(p.committedOffset),
+        leaderEpoch: p.committedLeaderEpoch,
+        metadata: p.committedMetadata,
+      }))
+    );
+    const results = await broker.groups.commit({
+      groupId: body.groupId,
+      generationId: body.generationIdOrMemberEpoch,
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId,
+      partitions,
+    });
+    let i = 0;
+    return {
+      throttleTimeMs: 0,
+      topics: body.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: commitErrorFor(version, results[i++]!.errorCode),
+        })),
       })),
-    })),
-  };
-});
+    };
+  },
+);
+
+/** A missing group is GROUP_ID_NOT_FOUND from v9; older clients expect ILLEGAL_GENERATION. */
+function commitErrorFor(version: number, errorCode: number): number {
+  return version < 9 && errorCode === ErrorCode.GROUP_ID_NOT_FOUND
+    ? ErrorCode.ILLEGAL_GENERATION
+    : errorCode;
+}
 
 interface FetchTopics {
   name: string;
@@ -320,7 +341,8 @@ interface DeleteGroupsRequest {
 
 export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest>(async (broker, { body }) => {
   const results = [];
-  for (const groupId of body.groupsNames) {
+  // Kafka answers a group named twice once.
+  for (const groupId of new Set(body.groupsNames)) {
     results.push({ groupId, errorCode: await broker.groups.deleteGroup(groupId) });
   }
   return { throttleTimeMs: 0, results };
