@@ -752,8 +752,8 @@ export class GroupCoordinator {
   }
 
   /**
-   * Expires offsets of empty groups older than `offsets.retention.minutes`, and removes empty
-   * groups left without offsets. Runs on the sweep timer; callable directly (tests).
+   * Expires offsets older than `offsets.retention.minutes` by Kafka's rules (`Group.expiredOffsets`),
+   * and removes empty groups left without offsets. Runs on the sweep timer; callable directly (tests).
    */
   async expireOffsets(): Promise<{ offsets: number; groups: number }> {
     let offsets = 0;
@@ -761,8 +761,12 @@ export class GroupCoordinator {
     const now = this.#now();
     for (const state of [...this.#loaded]) {
       for (const group of [...state.groups.values()]) {
-        if (group.state !== "Empty" || group.hasInflightCommits) continue;
-        const expired = group.expiredOffsets(now, this.#options.offsetsRetentionMs);
+        if (group.hasInflightCommits) continue;
+        const expired = group.expiredOffsets(
+          now,
+          this.#options.offsetsRetentionMs,
+          subscribedTopics,
+        );
         const records: OffsetsRecord[] = expired.map((k) => ({
           kind: "offset",
           groupId: group.groupId,

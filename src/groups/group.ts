@@ -779,19 +779,46 @@ export class Group {
   }
 
   /**
-   * Offsets due to expire: only in an Empty group (KIP-211), `retentionMs` after the later of
-   * the commit and the group becoming empty.
+   * Offsets due to expire `retentionMs` after their base, by Kafka's rules: in a group that never
+   * used group management (no protocol type), after the commit; in an Empty group, after the later
+   * of the commit and the group becoming empty (KIP-211); in a Stable consumer group, offsets of
+   * topics no member subscribes to, after the commit (KIP-496). None otherwise, or while a
+   * member's subscription cannot be read.
    */
-  expiredOffsets(nowMs: number, retentionMs: number): { topic: string; partition: number }[] {
-    if (this.#state !== "Empty") return [];
+  expiredOffsets(
+    nowMs: number,
+    retentionMs: number,
+    subscribedTopics: (metadata: Uint8Array) => string[] | null,
+  ): { topic: string; partition: number }[] {
+    let base = (o: CommittedOffset) => o.commitTimestampMs;
+    let expires = (_topic: string) => true;
+    if (this.#protocolType !== null && this.#state === "Empty") {
+      base = (o) => Math.max(o.commitTimestampMs, this.#stateTimestampMs);
+    } else if (this.#protocolType === "consumer" && this.#state === "Stable") {
+      const subscribed = this.#subscriptions(subscribedTopics);
+      if (subscribed === null) return [];
+      expires = (topic) => !subscribed.has(topic);
+    } else if (this.#protocolType !== null) return [];
     const out: { topic: string; partition: number }[] = [];
     for (const [topic, byPartition] of this.#offsets) {
+      if (!expires(topic)) continue;
       for (const [partition, o] of byPartition) {
-        const base = Math.max(o.commitTimestampMs, this.#stateTimestampMs);
-        if (nowMs - base >= retentionMs) out.push({ topic, partition });
+        if (nowMs - base(o) >= retentionMs) out.push({ topic, partition });
       }
     }
     return out;
+  }
+
+  /** Every topic the members subscribe to under the chosen protocol; null if one is unreadable. */
+  #subscriptions(subscribedTopics: (metadata: Uint8Array) => string[] | null): Set<string> | null {
+    const all = new Set<string>();
+    for (const m of this.#members.values()) {
+      const metadata = m.protocols.find((p) => p.name === this.#protocolName)?.metadata;
+      const topics = metadata === undefined ? null : subscribedTopics(metadata);
+      if (topics === null) return null;
+      for (const t of topics) all.add(t);
+    }
+    return all;
   }
 
   /**
@@ -800,13 +827,9 @@ export class Group {
    */
   isSubscribedTo(topic: string, subscribedTopics: (metadata: Uint8Array) => string[] | null) {
     if (this.#state === "Empty" || this.#state === "Dead") return false;
-    for (const m of this.#members.values()) {
-      const metadata = m.protocols.find((p) => p.name === this.#protocolName)?.metadata;
-      if (metadata === undefined || this.#protocolType !== "consumer") return true;
-      const topics = subscribedTopics(metadata);
-      if (topics === null || topics.includes(topic)) return true;
-    }
-    return false;
+    if (this.#protocolType !== "consumer") return true;
+    const subscribed = this.#subscriptions(subscribedTopics);
+    return subscribed === null || subscribed.has(topic);
   }
 
   /** Dead: deleted or expired; every later request treats the group as gone. */

@@ -308,6 +308,53 @@ Deno.test("offsets of an empty group expire after offsets.retention.minutes", as
   );
 });
 
+Deno.test("a commit-only group's offsets expire from the commit, across a restart", async () => {
+  await withGroupBroker(
+    async (h) => {
+      await createTopic(h, "t", 1);
+      assert.deepEqual(await commit(h, "simple", -1, "", [["t", 0, 3]]), [0]);
+      await h.advance(30_000);
+      // Kafka bases a group without group management on the commit time alone; the load time
+      // of a restart must not push it back.
+      await h.restart();
+      assert.deepEqual([...await fetchOffsets(h, "simple")], [["t:0", 3]]); // loads it
+      for (let i = 0; i < 3; i++) await h.advance(10_000); // a check every 10 s
+      assert.deepEqual([...await fetchOffsets(h, "simple")], []);
+    },
+    { "offsets.retention.minutes": "1" },
+    { retentionCheckIntervalMs: 10_000 },
+  );
+});
+
+Deno.test("a stable consumer group's offsets of topics no member subscribes to expire (KIP-496)", async () => {
+  await withGroupBroker(
+    async (h) => {
+      await createTopic(h, "t", 1);
+      await createTopic(h, "u", 1);
+      const joined = await joinAlone(h, "live"); // subscribes to "t" only
+      await syncAlone(h, "live", joined, "p0");
+      const gen = joined.generationId;
+      assert.deepEqual(await commit(h, "live", gen, joined.memberId, [["t", 0, 5], ["u", 0, 6]]), [
+        0,
+        0,
+      ]);
+      for (let elapsed = 0; elapsed < 60_000; elapsed += 5_000) {
+        await h.advance(5_000);
+        const beat: Any = await h.call(ApiKey.Heartbeat, 4, {
+          groupId: "live",
+          generationId: gen,
+          memberId: joined.memberId,
+          groupInstanceId: null,
+        });
+        assert.equal(beat.errorCode, ErrorCode.NONE);
+      }
+      assert.deepEqual([...await fetchOffsets(h, "live")], [["t:0", 5]]);
+    },
+    { "offsets.retention.minutes": "1" },
+    { retentionCheckIntervalMs: 10_000 },
+  );
+});
+
 Deno.test("static members: a restart keeps the assignment, the old id is fenced", async () => {
   await withGroupBroker(async (h) => {
     await createTopic(h, "t", 1);
