@@ -3,7 +3,10 @@
  * dir) whose request handler is called directly with encoded frames, so every test goes through
  * the codec both ways exactly as a client's bytes would.
  */
+import assert from "node:assert/strict";
 import { buildConfig } from "../../../src/config/mod.ts";
+import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
+import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { decodeResponse, encodeRequest } from "../../../src/kafka/protocol/header.ts";
 import { CloseConnection } from "../../../src/kafka/server/mod.ts";
 import { Metrics } from "../../../src/observability/mod.ts";
@@ -86,3 +89,29 @@ export async function withBroker(
 /** Narrowing helper for nested response fields in assertions. */
 // deno-lint-ignore no-explicit-any
 export type Any = any;
+
+/** CreateTopics v7 of one topic (replication factor 1); the topic's answer entry. */
+export async function createTopic(
+  h: Harness,
+  name: string,
+  partitions = 1,
+  configs: { name: string; value: string }[] = [],
+): Promise<Any> {
+  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
+    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs }],
+    timeoutMs: 1000,
+    validateOnly: false,
+  });
+  return res.topics[0];
+}
+
+/** {@link createTopic} for a test that needs the topic: fails unless it was created. */
+export async function createdTopic(
+  h: Harness,
+  name: string,
+  partitions = 1,
+  configs: { name: string; value: string }[] = [],
+): Promise<void> {
+  const created = await createTopic(h, name, partitions, configs);
+  assert.equal(created.errorCode, ErrorCode.NONE, `creating ${name}`);
+}

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch, readRecords, splitBatches } from "../../../src/kafka/records/mod.ts";
-import { type Any, type Harness, withBroker } from "./_harness.ts";
+import { type Any, createTopic, type Harness, withBroker } from "./_harness.ts";
 import { BufferPool } from "../../../src/buffer_pool.ts";
 import type { HandlerRequest, ResponseBuffers } from "../../../src/kafka/handlers/context.ts";
 import {
@@ -20,20 +20,6 @@ import { fetchRequestBody } from "../../_support/kafka_client.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-async function createTopic(
-  h: Harness,
-  name: string,
-  partitions = 1,
-  configs: { name: string; value: string }[] = [],
-) {
-  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs }],
-    timeoutMs: 1000,
-    validateOnly: false,
-  });
-  return res.topics[0];
-}
 
 function batch(
   values: string[],

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
-import { type Any, type Harness, withBroker } from "./_harness.ts";
+import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -23,15 +23,6 @@ type Resource = {
   resourceName: string;
   configs: { name: string; value: string | null; configOperation?: number }[];
 };
-
-async function createTopic(h: Harness, name: string): Promise<void> {
-  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
-    topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 1000,
-    validateOnly: false,
-  });
-  assert.equal(res.topics[0].errorCode, ErrorCode.NONE);
-}
 
 /** AlterConfigs v2; the error code of each resource, in request order. */
 async function alter(h: Harness, resources: Resource[]): Promise<number[]> {
@@ -73,8 +64,8 @@ function broker(name: string, configs: Resource["configs"]): Resource {
 
 Deno.test("a resource named twice in one request is INVALID_REQUEST for each naming", async () => {
   await withBroker(async (h) => {
-    await createTopic(h, "t");
-    await createTopic(h, "u");
+    await createdTopic(h, "t");
+    await createdTopic(h, "u");
     const retention = (value: string) => [{ name: "retention.ms", value }];
     // Kafka answers every naming of a repeated resource, and changes none of them; the others
     // in the request go ahead.
@@ -112,7 +103,7 @@ Deno.test("a resource named twice in one request is INVALID_REQUEST for each nam
 
 Deno.test("a config key named twice within one resource is INVALID_REQUEST", async () => {
   await withBroker(async (h) => {
-    await createTopic(h, "t");
+    await createdTopic(h, "t");
     assert.deepEqual(
       await alter(h, [topic("t", [
         { name: "retention.ms", value: "1000" },
@@ -133,7 +124,7 @@ Deno.test("a config key named twice within one resource is INVALID_REQUEST", asy
 
 Deno.test("a null value is INVALID_REQUEST, before the topic is looked up", async () => {
   await withBroker(async (h) => {
-    await createTopic(h, "t");
+    await createdTopic(h, "t");
     const nothing = [{ name: "retention.ms", value: null }];
     assert.deepEqual(await alter(h, [topic("t", nothing)]), [ErrorCode.INVALID_REQUEST]);
     assert.deepEqual(await alter(h, [topic("missing", nothing)]), [ErrorCode.INVALID_REQUEST]);
@@ -213,7 +204,7 @@ Deno.test("a broker key that cannot change, or a bad value for one, is INVALID_R
       }
     }
     // A topic's bad value stays INVALID_CONFIG (checked by the controller, not the broker).
-    await createTopic(h, "t");
+    await createdTopic(h, "t");
     assert.deepEqual(
       await alter(h, [topic("t", [{ name: "retention.ms", value: "soon" }])]),
       [ErrorCode.INVALID_CONFIG],

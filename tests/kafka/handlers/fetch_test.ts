@@ -9,18 +9,13 @@ import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch } from "../../../src/kafka/records/mod.ts";
 import { fetchRequestBody } from "../../_support/kafka_client.ts";
-import { type Any, type Harness, withBroker } from "./_harness.ts";
+import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
 
 const enc = new TextEncoder();
 
 /** Creates topic `t` (one partition) holding one record. */
 async function topicWithOneRecord(h: Harness): Promise<void> {
-  const created: Any = await h.call(ApiKey.CreateTopics, 7, {
-    topics: [{ name: "t", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 1000,
-    validateOnly: false,
-  });
-  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+  await createdTopic(h, "t");
   const records = buildBatch([{ key: null, value: enc.encode("v"), timestampMs: 1000 }], {
     producerId: -1n,
     producerEpoch: -1,

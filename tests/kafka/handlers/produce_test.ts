@@ -8,18 +8,9 @@ import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch } from "../../../src/kafka/records/mod.ts";
-import { type Any, type Harness, withBroker } from "./_harness.ts";
+import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
 
 const enc = new TextEncoder();
-
-async function createTopic(h: Harness, name: string, configs: { name: string; value: string }[]) {
-  const res: Any = await h.call(ApiKey.CreateTopics, 7, {
-    topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs }],
-    timeoutMs: 1000,
-    validateOnly: false,
-  });
-  assert.equal(res.topics[0].errorCode, ErrorCode.NONE);
-}
 
 function records(o: { transactional?: boolean } = {}): Uint8Array {
   const transactional = o.transactional ?? false;
@@ -63,8 +54,8 @@ async function logEnd(h: Harness, topic: string): Promise<bigint> {
 
 Deno.test("Produce: transactional batches refuse the whole request; a bare transactional id does not", async () => {
   await withBroker(async (h) => {
-    await createTopic(h, "a", []);
-    await createTopic(h, "b", []);
+    await createdTopic(h, "a");
+    await createdTopic(h, "b");
     // One transactional batch, even without a transactional id, refuses every partition.
     const refused = await produce(h, [
       { name: "a", records: records() },
@@ -83,13 +74,13 @@ Deno.test("Produce: transactional batches refuse the whole request; a bare trans
 
 Deno.test("Produce: acks=all needs min.insync.replicas replicas in sync; acks=1 and 0 do not", async () => {
   await withBroker(async (h) => {
-    await createTopic(h, "strict", [{ name: "min.insync.replicas", value: "2" }]);
+    await createdTopic(h, "strict", 1, [{ name: "min.insync.replicas", value: "2" }]);
     const [all] = await produce(h, [{ name: "strict", records: records() }]);
     assert.equal(all.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
     assert.equal(await logEnd(h, "strict"), 0n, "nothing was appended");
     const [one] = await produce(h, [{ name: "strict", records: records() }], { acks: 1 });
     assert.deepEqual([one.errorCode, one.baseOffset], [ErrorCode.NONE, 0n]);
-    await createTopic(h, "default", []);
+    await createdTopic(h, "default");
     const [ok] = await produce(h, [{ name: "default", records: records() }]);
     assert.equal(ok.errorCode, ErrorCode.NONE);
   });
