@@ -50,6 +50,12 @@ async function describe(h: Harness, name: string): Promise<Any | undefined> {
   return topic.errorCode === ErrorCode.NONE ? topic : undefined;
 }
 
+/** Creates topic "kept", which each DeleteTopics case below must leave in place; its id. */
+async function createKept(h: Harness): Promise<string> {
+  await createTopics(h, [{ name: "kept" }]);
+  return (await describe(h, "kept")).topicId;
+}
+
 function codes(entries: Any[]): string[] {
   return entries.map((e) => `${e.name}:${e.errorCode}`).sort();
 }
@@ -77,8 +83,7 @@ Deno.test("DeleteTopics: a name given twice gets one INVALID_REQUEST and is not 
 
 Deno.test("DeleteTopics v6: an entry with both name and id, or neither, is INVALID_REQUEST", async () => {
   await withBroker(async (h) => {
-    await createTopics(h, [{ name: "kept" }]);
-    const id = (await describe(h, "kept")).topicId;
+    const id = await createKept(h);
     const res = await deleteTopics(h, [
       { name: "kept", topicId: id },
       { name: null, topicId: ZERO_UUID },
@@ -96,8 +101,7 @@ Deno.test("DeleteTopics v6: an entry with both name and id, or neither, is INVAL
 
 Deno.test("DeleteTopics v6: an id given twice gets one INVALID_REQUEST and is not deleted", async () => {
   await withBroker(async (h) => {
-    await createTopics(h, [{ name: "kept" }]);
-    const id = (await describe(h, "kept")).topicId;
+    const id = await createKept(h);
     const res = await deleteTopics(h, [
       { name: null, topicId: id },
       { name: null, topicId: id },
@@ -111,8 +115,7 @@ Deno.test("DeleteTopics v6: an id given twice gets one INVALID_REQUEST and is no
 
 Deno.test("DeleteTopics v6: a name whose topic is also given by id is refused, once", async () => {
   await withBroker(async (h) => {
-    await createTopics(h, [{ name: "kept" }]);
-    const id = (await describe(h, "kept")).topicId;
+    const id = await createKept(h);
     const res = await deleteTopics(h, [
       { name: null, topicId: id },
       { name: "kept", topicId: ZERO_UUID },
