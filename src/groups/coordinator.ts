@@ -248,7 +248,7 @@ export class GroupCoordinator {
     this.#forget(index);
     const state = new OffsetsPartitionState(partition, this.#stateOptions(), () => this.#now());
     const loaded = state.load().then(
-      ({ records, groups }): Located => {
+      async ({ records, groups }): Promise<Located> => {
         log.info("loaded {topic}-{index}: {records} records, {groups} groups", {
           topic: OFFSETS_TOPIC,
           index,
@@ -257,6 +257,7 @@ export class GroupCoordinator {
         });
         if (!this.#closed) this.#loaded.add(state);
         for (const g of state.groups.values()) this.#arm(state, g);
+        await this.#purgeMissingTopics(state);
         return { ok: true, state };
       },
       (e): Located => {
@@ -721,6 +722,32 @@ export class GroupCoordinator {
             error: String(e),
           })
         );
+    }
+  }
+
+  /**
+   * Drops the offsets of topics the metadata no longer has. A topic's deletion is durable in the
+   * metadata before its tombstones are in the offsets log, so a crash between the two leaves
+   * offsets that only this check (at each load, before any request sees them) removes. Offsets are
+   * committed only for existing topics, so a missing topic was deleted. The metadata must be at
+   * least as new as the offsets log: true standalone, where both are local and loaded first.
+   */
+  async #purgeMissingTopics(state: OffsetsPartitionState): Promise<void> {
+    const missing = new Set<string>();
+    for (const group of state.groups.values()) {
+      for (const topic of group.offsets().keys()) {
+        if (this.meta.tables.topic(topic) === undefined) missing.add(topic);
+      }
+    }
+    for (const topic of missing) {
+      try {
+        await this.#purgeTopic(state, topic);
+      } catch (e) {
+        log.error("dropping offsets of deleted topic {topic} failed: {error}", {
+          topic,
+          error: String(e),
+        });
+      }
     }
   }
 

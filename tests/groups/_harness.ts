@@ -21,7 +21,7 @@ export interface GroupHarness {
   ): Promise<Record<string, unknown>>;
   /** Lets pending requests arrive, moves virtual time, then lets the coordinator's writes and replies settle. */
   advance(ms: number): Promise<void>;
-  restart(): Promise<void>;
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
 }
 
 /** Lets queued promise work (writes, fsyncs, replies) run. */
@@ -84,7 +84,7 @@ export async function withGroupBroker(
           clock.advance(ms);
           await quiesce(clock, () => inflight);
         },
-        restart: () => broker.restart(),
+        restart: (whileStopped) => broker.restart(whileStopped),
       });
     },
     { "offsets.topic.num.partitions": "3", ...flags },
@@ -109,7 +109,12 @@ export function subscription(topics: string[]): Uint8Array {
   return w.bytes().slice();
 }
 
-export async function createTopic(h: GroupHarness, name: string, partitions: number) {
+/** Creates a topic; returns its id. */
+export async function createTopic(
+  h: GroupHarness,
+  name: string,
+  partitions: number,
+): Promise<string> {
   const res: Any = await h.call(ApiKey.CreateTopics, 7, {
     topics: [{
       name,
@@ -122,6 +127,7 @@ export async function createTopic(h: GroupHarness, name: string, partitions: num
     validateOnly: false,
   });
   assert.equal(res.topics[0].errorCode, 0);
+  return res.topics[0].topicId;
 }
 
 export function joinBody(groupId: string, memberId: string, extra: Record<string, unknown> = {}) {

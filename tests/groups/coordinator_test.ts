@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { ApiKey } from "../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../src/kafka/protocol/errors.ts";
 import { offsetsPartitionFor } from "../../src/groups/mod.ts";
+import { LocalMetaStore } from "../../src/cluster/meta/local_store.ts";
 import {
   type Any,
   commit,
@@ -429,6 +430,34 @@ Deno.test("deleting a topic drops every group's offsets of it, durably (as Kafka
     assert.deepEqual([...await fetchOffsets(h, "a")], [["kept:0", 7]]);
     assert.deepEqual([...await fetchOffsets(h, "b")], []);
     assert.deepEqual([...await fetchOffsets(h, "c", named)], [["gone:0", -1], ["gone:1", -1]]);
+  });
+});
+
+Deno.test("a topic deleted just before a crash loses its offsets at the next load (its tombstones were never written)", async () => {
+  await withGroupBroker(async (h) => {
+    const goneId = await createTopic(h, "gone", 1);
+    await createTopic(h, "kept", 1);
+    assert.deepEqual(await commit(h, "a", -1, "", [["gone", 0, 5], ["kept", 0, 7]]), [0, 0]);
+    // The deletion reaches the metadata log while the node is down: the coordinator never sees it,
+    // as after a crash between the durable deletion and the tombstones.
+    await h.restart(async () => {
+      const { store } = await LocalMetaStore.open(`${h.dir}/__meta`);
+      try {
+        assert.equal(
+          (await store.propose({ type: "deleteTopic", name: "gone", topicId: goneId })).ok,
+          true,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+    assert.deepEqual([...await fetchOffsets(h, "a")], [["kept:0", 7]]);
+    // Durably: the next load finds tombstones, not offsets to drop again.
+    await h.restart();
+    assert.deepEqual([...await fetchOffsets(h, "a")], [["kept:0", 7]]);
+    await createTopic(h, "gone", 1);
+    const named = [{ name: "gone", partitionIndexes: [0] }];
+    assert.deepEqual([...await fetchOffsets(h, "a", named)], [["gone:0", -1]]);
   });
 });
 

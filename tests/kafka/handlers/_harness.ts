@@ -25,7 +25,8 @@ export interface Harness {
   raw(frame: Uint8Array): Promise<Uint8Array | null | CloseConnection>;
   /** Hands a response from `raw` back as the server does once it is written (reused after). */
   release(response: Uint8Array): void;
-  restart(): Promise<void>;
+  /** Stops the node, runs `whileStopped` (on its files, say), and starts it on the same data. */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
 }
 
 let correlation = 0;
@@ -73,8 +74,9 @@ export async function withBroker(
       }
       return decoded.body;
     },
-    async restart() {
+    async restart(whileStopped) {
       await node.close();
+      await whileStopped?.();
       node = await startNode(config, { metrics, ...deps });
     },
   };
