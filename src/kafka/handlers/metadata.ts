@@ -42,7 +42,7 @@ export const metadataHandler = defineHandler<MetadataRequest>(async (broker, { v
   } else {
     const autoCreate = broker.settings.autoCreateTopics &&
       (version < 4 || body.allowAutoTopicCreation);
-    for (const wanted of body.topics!) {
+    for (const wanted of requestedTopics(body.topics!)) {
       topics.push(await lookupTopic(broker, wanted, autoCreate, topicOps));
     }
   }
@@ -63,6 +63,24 @@ export const metadataHandler = defineHandler<MetadataRequest>(async (broker, { v
     errorCode: ErrorCode.NONE,
   };
 });
+
+/**
+ * Each topic once, as Kafka answers a set: by id alone when any entry gives an id (Kafka then
+ * ignores the names), else by name.
+ */
+function requestedTopics(
+  topics: readonly { topicId: string; name: string | null }[],
+): { topicId: string; name: string | null }[] {
+  const byId = topics.some((t) => t.topicId !== ZERO_UUID);
+  const seen = new Set<string | null>();
+  return topics.filter((t) => {
+    if (byId && t.topicId === ZERO_UUID) return false;
+    const key = byId ? t.topicId : t.name;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 async function lookupTopic(
   broker: BrokerContext,

@@ -1,7 +1,8 @@
 /**
  * Metadata answers what a KRaft Kafka broker answers for topics it cannot describe: an empty name
  * is an invalid name (never a lookup by id), v10-v11 refuse ids and null names for the whole
- * request, and an error entry still carries the named topic's internal flag and operations.
+ * request, an error entry still carries the named topic's internal flag and operations, and each
+ * topic is answered once (by id alone when any id is given).
  */
 import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
@@ -67,6 +68,30 @@ Deno.test("Metadata v12+: a topic id names the topic, whatever name is beside it
     assert.deepEqual([byId.errorCode, byId.name], [ErrorCode.NONE, "known"]);
     const [unknown] = await metadata(h, 12, [{ name: "known", topicId: SOME_ID }]);
     assert.deepEqual([unknown.errorCode, unknown.name], [ErrorCode.UNKNOWN_TOPIC_ID, null]);
+  });
+});
+
+Deno.test("Metadata: each topic is answered once; given any id, the ids alone count (as Kafka)", async () => {
+  await withBroker(async (h) => {
+    const [a] = await metadata(h, 12, [{ name: "a" }], { autoCreate: true });
+    await metadata(h, 12, [{ name: "b" }], { autoCreate: true });
+    const named = await metadata(h, 12, [{ name: "a" }, { name: "b" }, { name: "a" }]);
+    assert.deepEqual(named.map((t) => t.name), ["a", "b"]);
+    const missing = await metadata(h, 9, [{ name: "m" }, { name: "m" }]);
+    assert.deepEqual(missing.map((t) => [t.name, t.errorCode]), [
+      ["m", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ]);
+    // Names beside ids are ignored, also those of no id; an id twice is answered once.
+    const mixed = await metadata(h, 12, [
+      { name: "b" },
+      { name: null, topicId: a.topicId },
+      { name: null, topicId: SOME_ID },
+      { name: "x", topicId: a.topicId },
+    ]);
+    assert.deepEqual(mixed.map((t) => [t.name, t.errorCode]), [
+      ["a", ErrorCode.NONE],
+      [null, ErrorCode.UNKNOWN_TOPIC_ID],
+    ]);
   });
 });
 
