@@ -55,15 +55,19 @@ function hasTransactionalRecords(body: ProduceRequest): boolean {
   );
 }
 
+function isUnknown(errorCode: number): boolean {
+  return errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ||
+    errorCode === ErrorCode.UNKNOWN_TOPIC_ID;
+}
+
 export const produceHandler = defineHandler<ProduceRequest>(async (broker, { version, body }) => {
   const byId = version >= 13;
   const acks = body.acks;
-  const refuseAll = acks !== 0 && acks !== 1 && acks !== -1
-    ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`)
-    : hasTransactionalRecords(body)
+  const refuseAll = hasTransactionalRecords(body)
     ? failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported")
     : undefined;
-  if (refuseAll === undefined && !byId && broker.settings.autoCreateTopics) {
+  const validAcks = acks === 0 || acks === 1 || acks === -1;
+  if (refuseAll === undefined && validAcks && !byId && broker.settings.autoCreateTopics) {
     for (const topic of body.topicData) {
       const name = topic.name ?? "";
       if (broker.meta.tables.topic(name) === undefined && topicNameProblem(name) === undefined) {
@@ -74,13 +78,12 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
   const pending = body.topicData.map((topic) => {
     const name = topicName(broker, byId, topic.name, topic.topicId);
     return topic.partitionData.map((p): Promise<ProduceResult> => {
+      // Kafka's order: unknown partitions, the records' form, acks, then the partition itself.
       if (refuseAll !== undefined) return Promise.resolve(refuseAll);
-      const internal = internalTopicRefusal(name);
-      if (internal !== undefined) {
-        return Promise.resolve(failed(ErrorCode.INVALID_TOPIC_EXCEPTION, internal));
-      }
       const resolved = resolvePartition(broker, name, p.index, byId);
-      if (!resolved.ok) return Promise.resolve(failed(resolved.errorCode));
+      if (!resolved.ok && isUnknown(resolved.errorCode)) {
+        return Promise.resolve(failed(resolved.errorCode));
+      }
       if (p.records === null || p.records.length === 0) {
         return Promise.resolve(failed(ErrorCode.INVALID_RECORD, "no record batch"));
       }
@@ -89,6 +92,16 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
           failed(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, "zstd needs Produce v7 or later"),
         );
       }
+      if (!validAcks) {
+        return Promise.resolve(
+          failed(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`),
+        );
+      }
+      const internal = internalTopicRefusal(name);
+      if (internal !== undefined) {
+        return Promise.resolve(failed(ErrorCode.INVALID_TOPIC_EXCEPTION, internal));
+      }
+      if (!resolved.ok) return Promise.resolve(failed(resolved.errorCode));
       return resolved.partition.produce(p.records, acks);
     });
   });

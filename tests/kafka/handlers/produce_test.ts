@@ -1,8 +1,8 @@
 /**
  * Produce answers what Kafka answers around transactions, min.insync.replicas and internal topics:
  * a request with transactional batches is refused whole (no transactions here), a transactional
- * id beside plain batches is ignored, acks=all needs min.insync.replicas in sync, and Kafka's
- * internal topics are never written or auto-created.
+ * id beside plain batches is ignored, acks=all needs min.insync.replicas in sync, Kafka's
+ * internal topics are never written or auto-created, and bad acks is checked in Kafka's order.
  */
 import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
@@ -72,6 +72,26 @@ Deno.test("Produce: transactional batches refuse the whole request; a bare trans
   });
 });
 
+Deno.test("Produce: bad acks refuses known partitions; unknown ones are answered as unknown first, as in Kafka", async () => {
+  await withBroker(async (h) => {
+    await createdTopic(h, "t");
+    const answers = await produce(
+      h,
+      [{ name: "t", records: records() }, { name: "missing", records: records() }],
+      { acks: 2 },
+    );
+    assert.deepEqual(answers.map((r) => r.errorCode), [
+      ErrorCode.INVALID_REQUIRED_ACKS,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    ]);
+    // A refused request creates nothing (Kafka's Produce never creates topics).
+    const again = await produce(h, [{ name: "missing", records: records() }]);
+    assert.equal(again[0].errorCode, ErrorCode.NONE);
+    assert.equal(await logEnd(h, "t"), 0n);
+    assert.equal(await logEnd(h, "missing"), 1n);
+  });
+});
+
 Deno.test("Produce: acks=all needs min.insync.replicas replicas in sync; acks=1 and 0 do not", async () => {
   await withBroker(async (h) => {
     await createdTopic(h, "strict", 1, [{ name: "min.insync.replicas", value: "2" }]);
@@ -88,9 +108,10 @@ Deno.test("Produce: acks=all needs min.insync.replicas replicas in sync; acks=1 
 
 Deno.test("Produce: Kafka's internal topics are neither written nor auto-created", async () => {
   await withBroker(async (h) => {
+    // Missing ones are unknown, as in Kafka, whose Produce never creates topics.
     for (const name of ["__transaction_state", "__share_group_state"]) {
       const [r] = await produce(h, [{ name, records: records() }]);
-      assert.equal(r.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION, name);
+      assert.equal(r.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
       const meta: Any = await h.call(ApiKey.Metadata, 12, {
         topics: [{ name, topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
         allowAutoTopicCreation: false,
@@ -98,5 +119,9 @@ Deno.test("Produce: Kafka's internal topics are neither written nor auto-created
       });
       assert.equal(meta.topics[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
     }
+    // One that exists is refused.
+    await h.call(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g"] });
+    const [offsets] = await produce(h, [{ name: "__consumer_offsets", records: records() }]);
+    assert.equal(offsets.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 });
