@@ -248,8 +248,11 @@ export class LocalPartition implements Partition {
   }
 
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {
-    // One epoch only: every batch here was written at epoch 0.
-    if (epoch < 0 || epoch > LEADER_EPOCH) return { leaderEpoch: -1, endOffset: -1 };
+    // One epoch only: every batch here was written at epoch 0, which starts at the log start.
+    // Kafka's epoch cache: -1 is undefined; an epoch after the last has no end; one before the
+    // first ends where the first starts, and is answered as asked.
+    if (epoch === -1 || epoch > LEADER_EPOCH) return { leaderEpoch: -1, endOffset: -1 };
+    if (epoch < LEADER_EPOCH) return { leaderEpoch: epoch, endOffset: this.log.logStartOffset };
     return { leaderEpoch: LEADER_EPOCH, endOffset: this.log.logEndOffset };
   }
 

@@ -527,6 +527,23 @@ Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
       }],
     });
     assert.equal(epoch.topics[0].partitions[0].endOffset, 4n);
+    // Kafka's epoch cache: -1 is undefined, an epoch before the first ends where the first starts
+    // (the log start, 2 after DeleteRecords), one after the last has no end.
+    const others: Any = await h.call(ApiKey.OffsetForLeaderEpoch, 4, {
+      replicaId: -1,
+      topics: [{
+        topic: "t",
+        partitions: [-1, -2, 1].map((leaderEpoch) => ({
+          partition: 0,
+          currentLeaderEpoch: -1,
+          leaderEpoch,
+        })),
+      }],
+    });
+    assert.deepEqual(
+      others.topics[0].partitions.map((p: Any) => [p.errorCode, p.leaderEpoch, p.endOffset]),
+      [[0, -1, -1n], [0, -2, 2n], [0, -1, -1n]],
+    );
     const fenced: Any = await h.call(ApiKey.OffsetForLeaderEpoch, 4, {
       replicaId: -1,
       topics: [{
