@@ -7,7 +7,15 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { ErrorCode } from "../kafka/protocol/errors.ts";
-import { checkClientBatch, RecordBatchError, splitBatches } from "../kafka/records/mod.ts";
+import {
+  type BatchView,
+  checkClientBatch,
+  RecordBatchError,
+  RecordTimestampError,
+  setCreateTime,
+  splitBatches,
+  walkRecords,
+} from "../kafka/records/mod.ts";
 import {
   CorruptBatchError,
   LogFailedError,
@@ -33,6 +41,9 @@ export interface PartitionConfig {
   readonly logAppendTime: boolean;
   /** acks=all is refused while fewer replicas than this are in sync (here, one ever is). */
   readonly minInsyncReplicas: number;
+  /** How far before and after the log's clock a CreateTime record may be stamped (ms). */
+  readonly timestampBeforeMaxMs: number;
+  readonly timestampAfterMaxMs: number;
 }
 
 interface Waiter {
@@ -92,8 +103,12 @@ export class LocalPartition implements Partition {
     try {
       views = splitBatches(records, { maxBatchBytes: this.config.maxMessageBytes, maxBatches: 1 });
       checkClientBatch(views[0]!);
+      this.#checkRecords(views[0]!);
     } catch (e) {
       if (e instanceof RecordBatchError) return this.#failed(e.code, e.message);
+      if (e instanceof RecordTimestampError) {
+        return { ...this.#failed(e.code, e.message), recordErrors: e.records };
+      }
       throw e;
     }
     try {
@@ -129,6 +144,35 @@ export class LocalPartition implements Partition {
       }
       throw e;
     }
+  }
+
+  /**
+   * Kafka's record validation: every record must be readable, and a CreateTime record's
+   * timestamp within the topic's window. A CreateTime batch's header then gets the records' max
+   * timestamp (what ListOffsets, the time index and retention read); a client may not mark a batch
+   * LogAppendTime on a LogAppendTime topic (the append stamps it).
+   */
+  #checkRecords(view: BatchView): void {
+    if (this.config.logAppendTime) {
+      if (view.timestampType === "logAppendTime") {
+        throw new RecordTimestampError(
+          Array.from({ length: view.recordCount }, (_, i) => ({
+            batchIndex: i,
+            message: "a producer may not set the timestamp type to LogAppendTime",
+          })),
+        );
+      }
+      walkRecords(view);
+      return;
+    }
+    const now = this.log.nowMs();
+    const maxTimestamp = walkRecords(view, {
+      timestamps: {
+        min: now - this.config.timestampBeforeMaxMs,
+        max: now + this.config.timestampAfterMaxMs,
+      },
+    });
+    setCreateTime(view.bytes, maxTimestamp);
   }
 
   /**

@@ -243,5 +243,7 @@ function partitionConfigFrom(effective: Map<string, string>): PartitionConfig {
     maxMessageBytes: numberOf(effective, "max.message.bytes"),
     logAppendTime: effective.get("message.timestamp.type") === "LogAppendTime",
     minInsyncReplicas: numberOf(effective, "min.insync.replicas"),
+    timestampBeforeMaxMs: numberOf(effective, "message.timestamp.before.max.ms"),
+    timestampAfterMaxMs: numberOf(effective, "message.timestamp.after.max.ms"),
   };
 }

@@ -50,6 +50,8 @@ export interface BrokerConfig {
   readonly logOpenConcurrency: number;
   readonly logIndexCacheBytes: number;
   readonly minInsyncReplicas: number;
+  readonly logMessageTimestampBeforeMaxMs: number;
+  readonly logMessageTimestampAfterMaxMs: number;
 }
 
 /** Consumer-group coordinator settings. */

@@ -412,6 +412,27 @@ export const SETTINGS: readonly Setting[] = [
     max: 32_767,
     doc: "Replicas that must be in sync for an acks=all produce to be accepted.",
   },
+  {
+    key: "log.message.timestamp.before.max.ms",
+    field: "broker.logMessageTimestampBeforeMaxMs",
+    type: "int",
+    default: Number.MAX_SAFE_INTEGER,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "How far before the broker's clock a CreateTime record's timestamp may be; a batch with " +
+      "an older one is refused (INVALID_TIMESTAMP). Kafka's default is no limit.",
+  },
+  {
+    key: "log.message.timestamp.after.max.ms",
+    field: "broker.logMessageTimestampAfterMaxMs",
+    type: "int",
+    default: 3_600_000,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "How far after the broker's clock a CreateTime record's timestamp may be; a batch with " +
+      "a later one is refused (INVALID_TIMESTAMP). One hour, Kafka 4's default: a record from " +
+      "the future would otherwise hold its segment back from time retention until then.",
+  },
   // Consumer groups
   {
     key: "offsets.topic.num.partitions",

@@ -346,6 +346,11 @@ export class PartitionLog {
     throw new LogFailedError(`log ${this.dir} failed: ${err.message}`, { cause: err });
   }
 
+  /** The log's clock (ms): what it stamps LogAppendTime and ages segments by. */
+  nowMs(): number {
+    return this.#o.nowMs();
+  }
+
   /**
    * Appends whole batches (as one unit) and resolves once they are durable (or written, under
    * `ackBeforeSync`). Batches are modified in place (baseOffset, epoch, LogAppendTime).

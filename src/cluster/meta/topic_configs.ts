@@ -85,6 +85,20 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
     validate: oneOf("CreateTime", "LogAppendTime"),
   },
   {
+    name: "message.timestamp.before.max.ms",
+    type: "long",
+    brokerKey: "log.message.timestamp.before.max.ms",
+    doc: "A CreateTime record may be stamped at most this long before the broker's clock.",
+    validate: integer(0n, LONG_MAX),
+  },
+  {
+    name: "message.timestamp.after.max.ms",
+    type: "long",
+    brokerKey: "log.message.timestamp.after.max.ms",
+    doc: "A CreateTime record may be stamped at most this long after the broker's clock.",
+    validate: integer(0n, LONG_MAX),
+  },
+  {
     name: "min.insync.replicas",
     type: "int",
     brokerKey: "min.insync.replicas",

@@ -45,7 +45,8 @@ export class ByteSink {
 
 export class ByteSource {
   pos = 0;
-  constructor(readonly buf: Uint8Array, readonly end = buf.length) {}
+  /** Reads stop here; movable, so one source can walk record after record. */
+  constructor(readonly buf: Uint8Array, public end = buf.length) {}
   byte(): number {
     if (this.pos >= this.end) throw new RecordBatchError("badRecord", "record runs past its end");
     return this.buf[this.pos++]!;

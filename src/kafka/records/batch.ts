@@ -279,6 +279,20 @@ export function setLogAppendTime(batch: Uint8Array, timestampMs: number): void {
   dv.setUint32(Field.crc, crc32c(batch.subarray(CRC_START)));
 }
 
+/**
+ * Marks the batch CreateTime with `maxTimestamp` and recomputes the CRC, when either differs: the
+ * header then agrees with its records whatever the client wrote there, as Kafka makes it.
+ */
+export function setCreateTime(batch: Uint8Array, maxTimestampMs: number): void {
+  const dv = writable(batch);
+  const attributes = dv.getInt16(Field.attributes);
+  const max = BigInt(maxTimestampMs);
+  if ((attributes & TIMESTAMP_TYPE_BIT) === 0 && dv.getBigInt64(Field.maxTimestamp) === max) return;
+  dv.setInt16(Field.attributes, attributes & ~TIMESTAMP_TYPE_BIT);
+  dv.setBigInt64(Field.maxTimestamp, max);
+  dv.setUint32(Field.crc, crc32c(batch.subarray(CRC_START)));
+}
+
 /** Recomputes and stores the CRC (used by builders). */
 export function sealCrc(batch: Uint8Array): void {
   writable(batch).setUint32(Field.crc, crc32c(batch.subarray(CRC_START)));

@@ -7,6 +7,7 @@
 /** Kafka error codes used by record validation (values from the Kafka protocol guide). */
 export const KafkaCode = {
   CORRUPT_MESSAGE: 2,
+  INVALID_TIMESTAMP: 32,
   MESSAGE_TOO_LARGE: 10,
   UNSUPPORTED_COMPRESSION_TYPE: 76,
   INVALID_RECORD: 87,
@@ -47,5 +48,23 @@ export class RecordBatchError extends Error {
   constructor(readonly kind: RecordErrorKind, message: string) {
     super(message);
     this.code = codeOf[kind];
+  }
+}
+
+/** One refused record of a batch: its index in the batch and why (Produce v8+ record_errors). */
+export interface RecordError {
+  readonly batchIndex: number;
+  readonly message: string;
+}
+
+/**
+ * Records whose timestamps are outside the topic's window (INVALID_TIMESTAMP), each named, as
+ * Kafka answers them: the whole batch is refused.
+ */
+export class RecordTimestampError extends Error {
+  override readonly name = "RecordTimestampError";
+  readonly code = KafkaCode.INVALID_TIMESTAMP;
+  constructor(readonly records: readonly RecordError[]) {
+    super("One or more records have been rejected due to invalid timestamp");
   }
 }

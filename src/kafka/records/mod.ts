@@ -37,6 +37,7 @@ export {
   NO_SEQUENCE,
   sealCrc,
   setBaseOffset,
+  setCreateTime,
   setLogAppendTime,
   setPartitionLeaderEpoch,
   splitBatches,
@@ -46,7 +47,13 @@ export {
 } from "./batch.ts";
 export { crc32c } from "./crc32c.ts";
 export { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./compression.ts";
-export { KafkaCode, RecordBatchError, type RecordErrorKind } from "./errors.ts";
+export {
+  KafkaCode,
+  RecordBatchError,
+  type RecordError,
+  type RecordErrorKind,
+  RecordTimestampError,
+} from "./errors.ts";
 export {
   buildBatch,
   type BuildBatchOptions,
@@ -54,4 +61,6 @@ export {
   readRecords,
   type RecordHeader,
   type RecordInput,
+  type RecordWalkOptions,
+  walkRecords,
 } from "./records.ts";

@@ -1,7 +1,7 @@
 /**
  * Records inside a v2 batch (varint-encoded, with headers): decode a batch's records, and build
- * whole batches from records. Used by tests, benches, timestamp lookups and compaction; the
- * produce path stores batches exactly as sent.
+ * whole batches from records, and walk a produced batch's records to validate them. The produce
+ * path stores batches as sent, after that walk (and a corrected max timestamp).
  *
  * @module
  */
@@ -18,7 +18,7 @@ import {
   type TimestampType,
 } from "./batch.ts";
 import { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./compression.ts";
-import { RecordBatchError } from "./errors.ts";
+import { RecordBatchError, type RecordError, RecordTimestampError } from "./errors.ts";
 import { ByteSink, ByteSource } from "./_varint.ts";
 
 export interface RecordHeader {
@@ -187,6 +187,79 @@ export function readRecords(
     throw new RecordBatchError("badRecord", `${data.length - src.pos} bytes after the last record`);
   }
   return out;
+}
+
+export interface RecordWalkOptions {
+  /** Bound on a compressed batch's records once decompressed. */
+  readonly maxDecompressedBytes?: number;
+  /** Accepted CreateTime record timestamps, inclusive (ms); records stamped -1 are not checked. */
+  readonly timestamps?: { readonly min: number; readonly max: number };
+}
+
+/**
+ * Walks every record of a batch a client produced, decompressing it if needed, as Kafka's
+ * validator does before a batch is stored: each record's length, varints, key, value and
+ * headers must fit, offset deltas run 0..count-1, and no bytes follow the last record. So no
+ * consumer is ever served a batch it cannot read. Allocates nothing per record.
+ *
+ * Returns the largest record timestamp (base timestamp + delta), -1 when every record has -1.
+ * Throws {@link RecordBatchError} (INVALID_RECORD, or CORRUPT_MESSAGE for a stream that does not
+ * decompress) and {@link RecordTimestampError} naming the records outside `timestamps`.
+ */
+export function walkRecords(batch: BatchView, o: RecordWalkOptions = {}): number {
+  const data = decompress(
+    batch.codec,
+    batch.recordsBytes,
+    o.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+  );
+  const src = new ByteSource(data);
+  const count = batch.recordCount;
+  const baseTs = batch.baseTimestamp;
+  const window = o.timestamps;
+  let maxTs = -1;
+  let refused: RecordError[] | undefined;
+  for (let i = 0; i < count; i++) {
+    src.end = data.length;
+    const len = src.varint();
+    if (len <= 0 || src.pos + len > data.length) {
+      throw new RecordBatchError("badRecord", `record ${i} length ${len}`);
+    }
+    src.end = src.pos + len;
+    src.byte(); // attributes: none defined for v2 records
+    const ts = baseTs + src.varint();
+    const offsetDelta = src.varint();
+    if (offsetDelta !== i) {
+      throw new RecordBatchError("badRecord", `record ${i} has offset delta ${offsetDelta}`);
+    }
+    skipNullable(src); // key
+    skipNullable(src); // value
+    const headers = src.varint();
+    if (headers < 0) throw new RecordBatchError("badRecord", `record ${i} header count ${headers}`);
+    for (let h = 0; h < headers; h++) {
+      src.bytes(src.varint()); // key: never null
+      skipNullable(src);
+    }
+    if (src.pos !== src.end) {
+      throw new RecordBatchError("badRecord", `record ${i} has ${src.end - src.pos} extra bytes`);
+    }
+    if (ts > maxTs) maxTs = ts;
+    if (window !== undefined && ts !== -1 && (ts < window.min || ts > window.max)) {
+      (refused ??= []).push({
+        batchIndex: i,
+        message: `timestamp ${ts} of record ${i} is outside [${window.min}, ${window.max}]`,
+      });
+    }
+  }
+  if (src.pos !== data.length) {
+    throw new RecordBatchError("badRecord", `${data.length - src.pos} bytes after the last record`);
+  }
+  if (refused !== undefined) throw new RecordTimestampError(refused);
+  return maxTs;
+}
+
+function skipNullable(src: ByteSource): void {
+  const n = src.varint();
+  if (n !== -1) src.bytes(n);
 }
 
 function readNullable(src: ByteSource): Uint8Array | null {

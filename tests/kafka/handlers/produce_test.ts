@@ -2,12 +2,22 @@
  * Produce answers what Kafka answers around transactions, min.insync.replicas and internal topics:
  * a request with transactional batches is refused whole (no transactions here), a transactional
  * id beside plain batches is ignored, acks=all needs min.insync.replicas in sync, Kafka's
- * internal topics are never written or auto-created, and bad acks is checked in Kafka's order.
+ * internal topics are never written or auto-created, bad acks is checked in Kafka's order, and
+ * every record of a batch is checked (readable, CreateTime stamps within the topic's window) and
+ * the stored header's max timestamp and type agree with the records.
  */
 import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
-import { buildBatch } from "../../../src/kafka/records/mod.ts";
+import {
+  BATCH_HEADER_BYTES,
+  BatchView,
+  buildBatch,
+  Field,
+  sealCrc,
+  splitBatches,
+} from "../../../src/kafka/records/mod.ts";
+import { fetchRequestBody } from "../../_support/kafka_client.ts";
 import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
 
 const enc = new TextEncoder();
@@ -123,5 +133,88 @@ Deno.test("Produce: Kafka's internal topics are neither written nor auto-created
     await h.call(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g"] });
     const [offsets] = await produce(h, [{ name: "__consumer_offsets", records: records() }]);
     assert.equal(offsets.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  });
+});
+
+/** The batches stored in partition 0 of `topic`, from offset 0. */
+async function stored(h: Harness, topic: string): Promise<BatchView[]> {
+  const res: Any = await h.call(ApiKey.Fetch, 12, fetchRequestBody(topic, 0, 0));
+  const records = res.responses[0].partitions[0].records;
+  return records === null || records.length === 0 ? [] : splitBatches(records, { maxBatches: 100 });
+}
+
+Deno.test("Produce: a record stamped beyond the topic's window is INVALID_TIMESTAMP, named in record_errors", async () => {
+  await withBroker(async (h) => {
+    await createdTopic(h, "t");
+    await createdTopic(h, "lenient", 1, [
+      { name: "message.timestamp.after.max.ms", value: String(3 * 3_600_000) },
+    ]);
+    // Kafka 4's default: one hour into the future at most; the past is unbounded.
+    const twoHours = Date.now() + 2 * 3_600_000;
+    const batch = () =>
+      buildBatch([{ value: enc.encode("now"), timestampMs: Date.now() }, {
+        value: enc.encode("later"),
+        timestampMs: twoHours,
+      }, { value: enc.encode("long ago"), timestampMs: 1 }]);
+    const [refused] = await produce(h, [{ name: "t", records: batch() }]);
+    assert.equal(refused.errorCode, ErrorCode.INVALID_TIMESTAMP);
+    assert.deepEqual(refused.recordErrors.map((e: Any) => e.batchIndex), [1]);
+    assert.match(refused.errorMessage, /invalid timestamp/);
+    assert.equal(await logEnd(h, "t"), 0n);
+    const [accepted] = await produce(h, [{ name: "lenient", records: batch() }]);
+    assert.equal(accepted.errorCode, ErrorCode.NONE);
+  });
+});
+
+Deno.test("Produce: the stored header's max timestamp and type are the records', whatever the client wrote", async () => {
+  await withBroker(async (h) => {
+    await createdTopic(h, "t");
+    const lying = buildBatch([{ value: enc.encode("a"), timestampMs: 1_000 }, {
+      value: enc.encode("b"),
+      timestampMs: 3_000,
+    }], { timestampType: "logAppendTime" });
+    new DataView(lying.buffer).setBigInt64(Field.maxTimestamp, 9_000n);
+    sealCrc(lying);
+    assert.equal((await produce(h, [{ name: "t", records: lying }]))[0].errorCode, ErrorCode.NONE);
+    const [batch] = await stored(h, "t");
+    assert.deepEqual(
+      [batch!.timestampType, batch!.maxTimestamp, batch!.crcValid()],
+      ["createTime", 3_000, true],
+    );
+  });
+});
+
+Deno.test("Produce: a producer's LogAppendTime batch on a LogAppendTime topic is INVALID_TIMESTAMP", async () => {
+  await withBroker(async (h) => {
+    await createdTopic(h, "t", 1, [{ name: "message.timestamp.type", value: "LogAppendTime" }]);
+    const marked = buildBatch([{ value: enc.encode("a") }, { value: enc.encode("b") }], {
+      timestampType: "logAppendTime",
+    });
+    const [refused] = await produce(h, [{ name: "t", records: marked }]);
+    assert.equal(refused.errorCode, ErrorCode.INVALID_TIMESTAMP);
+    assert.deepEqual(refused.recordErrors.map((e: Any) => e.batchIndex), [0, 1]);
+    assert.equal((await produce(h, [{ name: "t", records: records() }]))[0].errorCode, 0);
+  });
+});
+
+Deno.test("Produce: a batch whose records do not fit it is refused and never served", async () => {
+  await withBroker(async (h) => {
+    await createdTopic(h, "t");
+    // A valid header and CRC over a record count the records do not have.
+    const short = records();
+    new DataView(short.buffer).setInt32(Field.recordCount, 2);
+    new DataView(short.buffer).setInt32(Field.lastOffsetDelta, 1);
+    sealCrc(short);
+    // A gzip payload that does not decompress.
+    const garbage = buildBatch([{ value: enc.encode("x".repeat(64)) }], { codec: "gzip" });
+    garbage.fill(0x55, BATCH_HEADER_BYTES + 10);
+    sealCrc(garbage);
+    const answers = await produce(h, [{ name: "t", records: short }]);
+    assert.equal(answers[0].errorCode, ErrorCode.INVALID_RECORD);
+    assert.equal(
+      (await produce(h, [{ name: "t", records: garbage }]))[0].errorCode,
+      ErrorCode.CORRUPT_MESSAGE,
+    );
+    assert.deepEqual(await stored(h, "t"), []);
   });
 });
