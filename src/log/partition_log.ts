@@ -929,7 +929,9 @@ export class PartitionLog {
 
   /**
    * The first record at or after the log start, and at or after `at` (an offset, or one the
-   * segment's index gives), that `recordMatch` picks, in the first batch `batchMatch` picks.
+   * segment's index gives), that `recordMatch` picks, among the batches `batchMatch` picks. A
+   * picked batch may hold no such record (its match lies below the log start, or its header max
+   * is not a record's): the scan goes on through the segment's later batches.
    */
   async #findRecord(
     seg: Segment,
@@ -939,27 +941,22 @@ export class PartitionLog {
   ): Promise<TimestampLookup | null> {
     await seg.pin();
     try {
-      let hit: BatchView | null = null;
+      let found: TimestampLookup | null = null;
       const from = Math.max(typeof at === "number" ? at : 0, this.#logStartOffset);
       const r = await seg.scanFrom(
         this.#o.disk,
         at,
         { ...this.#scan, verifyCrc: true },
         (b) => {
-          if (b.view.lastOffset >= from && batchMatch(b.view)) {
-            hit = b.view;
-            return false;
-          }
+          if (b.view.lastOffset < from || !batchMatch(b.view)) return;
+          const hit = readRecords(b.view).find((rec) => rec.offset >= from && recordMatch(rec));
+          if (hit === undefined) return;
+          found = { offset: hit.offset, timestampMs: hit.timestampMs };
+          return false;
         },
       );
       if (r.error) this.#corrupt(seg, r.endPosition, r.error);
-      if (!hit) return null;
-      for (const rec of readRecords(hit)) {
-        if (rec.offset >= from && recordMatch(rec)) {
-          return { offset: rec.offset, timestampMs: rec.timestampMs };
-        }
-      }
-      return null;
+      return found;
     } finally {
       seg.unpin();
     }

@@ -43,12 +43,13 @@ export function resolvePartition(
 }
 
 /** The current leader epoch of a client that does not know it (KIP-320). */
-const NO_LEADER_EPOCH = -1;
+export const NO_LEADER_EPOCH = -1;
 
 /**
  * KIP-320 epoch fencing: a client that knows a newer epoch than ours is ahead of us
  * (UNKNOWN_LEADER_EPOCH, retry); one that knows an older epoch must refresh (FENCED_LEADER_EPOCH).
- * Only -1 means "no epoch"; Kafka fences any other negative one as older.
+ * Only -1 means "no epoch": Kafka's ListOffsets and OffsetForLeaderEpoch fence any other negative
+ * one as older (Fetch maps every negative epoch to -1 before asking).
  */
 export function epochError(partition: Partition, currentLeaderEpoch: number): number {
   if (currentLeaderEpoch === NO_LEADER_EPOCH || currentLeaderEpoch === partition.leaderEpoch) {

@@ -7,13 +7,15 @@
  * closes that session and answers, and a broker that creates no new session answers id 0. An
  * incremental fetch (any other epoch) names a session this node never created: as Kafka answers an
  * unknown session, FETCH_SESSION_ID_NOT_FOUND, also for session id 0 (never a real session).
+ * A partition's error is answered with -1 offsets (high watermark, last stable, log start), as
+ * Kafka's; any negative current leader epoch means none.
  *
  * @module
  */
 import type { BufferPool } from "../../buffer_pool.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import type { Partition, ReadResult } from "../../cluster/partition.ts";
-import { epochError, resolvePartition, topicName } from "./_partitions.ts";
+import { epochError, NO_LEADER_EPOCH, resolvePartition, topicName } from "./_partitions.ts";
 import { big, defineHandler, num } from "./_util.ts";
 
 interface FetchPartitionRequest {
@@ -56,7 +58,10 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
     return t.partitions.map((request): Slot => {
       const resolved = resolvePartition(broker, name, request.partition, byId);
       if (!resolved.ok) return { errorCode: resolved.errorCode, request };
-      const fenced = epochError(resolved.partition, request.currentLeaderEpoch);
+      // Fetch takes any negative current epoch as none (Kafka's FetchRequest); only ListOffsets
+      // and OffsetForLeaderEpoch fence the others.
+      const epoch = request.currentLeaderEpoch < 0 ? NO_LEADER_EPOCH : request.currentLeaderEpoch;
+      const fenced = epochError(resolved.partition, epoch);
       if (fenced !== ErrorCode.NONE) return { errorCode: fenced, request };
       return { partition: resolved.partition, request };
     });
@@ -143,6 +148,13 @@ async function readAll(
         isolationLevel,
         ...(pool === undefined ? {} : { buffers: pool }),
       });
+      if (result.errorCode !== ErrorCode.NONE) {
+        // As Kafka answers a partition's error: no records and unknown (-1) offsets, whatever the
+        // log holds.
+        if (result.buffer) pool?.give(result.buffer);
+        row.push(errorResult(result.errorCode));
+        continue;
+      }
       if (result.records.length > 0) first = false;
       remaining -= result.records.length;
       row.push(result);

@@ -137,11 +137,15 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest>(async (
         lowWatermark: -1n,
         errorCode,
       });
-      // Kafka never moves an internal topic's log start: there, the group offsets.
+      // Kafka answers a partition it does not know first, then refuses every internal topic
+      // (there, the group offsets), then checks leadership.
+      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
+      if (!resolved.ok && resolved.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        return refused(resolved.errorCode);
+      }
       if (internalTopicRefusal(t.name) !== undefined) {
         return refused(ErrorCode.INVALID_TOPIC_EXCEPTION);
       }
-      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
       if (!resolved.ok) return refused(resolved.errorCode);
       const result = await resolved.partition.deleteRecordsBefore(num(p.offset));
       return {

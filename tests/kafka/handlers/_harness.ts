@@ -117,3 +117,14 @@ export async function createdTopic(
   const created = await createTopic(h, name, partitions, configs);
   assert.equal(created.errorCode, ErrorCode.NONE, `creating ${name}`);
 }
+
+/** Produces one batch to partition 0 of `topic` (acks=all, Produce v9); fails unless accepted. */
+export async function producedBatch(h: Harness, topic: string, records: Uint8Array): Promise<void> {
+  const produced: Any = await h.call(ApiKey.Produce, 9, {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  });
+  assert.equal(produced.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+}

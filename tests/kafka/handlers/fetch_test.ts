@@ -1,7 +1,8 @@
 /**
  * Fetch answers that depend on the request version or session fields, checked against Kafka:
- * KIP-227 session epochs (a broker that keeps no sessions) and the storage error that Fetch v5 and
- * older clients are told as NOT_LEADER_OR_FOLLOWER.
+ * KIP-227 session epochs (a broker that keeps no sessions), the storage error that Fetch v5 and
+ * older clients are told as NOT_LEADER_OR_FOLLOWER, negative current leader epochs (KIP-320) and
+ * the offsets a partition's error carries.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch } from "../../../src/kafka/records/mod.ts";
 import { fetchRequestBody } from "../../_support/kafka_client.ts";
-import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
+import { type Any, createdTopic, type Harness, producedBatch, withBroker } from "./_harness.ts";
 
 const enc = new TextEncoder();
 
@@ -21,13 +22,7 @@ async function topicWithOneRecord(h: Harness): Promise<void> {
     producerEpoch: -1,
     baseSequence: -1,
   });
-  const produced: Any = await h.call(ApiKey.Produce, 9, {
-    transactionalId: null,
-    acks: -1,
-    timeoutMs: 5000,
-    topicData: [{ name: "t", partitionData: [{ index: 0, records }] }],
-  });
-  assert.equal(produced.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+  await producedBatch(h, "t", records);
 }
 
 async function fetchWithSession(h: Harness, sessionId: number, sessionEpoch: number) {
@@ -102,5 +97,58 @@ Deno.test("Fetch v5 and older get a storage error as NOT_LEADER_OR_FOLLOWER", as
       assert.equal(partition.errorCode, expected, `Fetch v${version}`);
       assert.equal(partition.records.length, 0, `Fetch v${version}`);
     }
+  });
+});
+
+/** The answer for t-0 to a Fetch v12 from `offset` at this current leader epoch. */
+async function fetchAt(h: Harness, offset: number, currentLeaderEpoch = -1) {
+  const body: Any = fetchRequestBody("t", 0, offset);
+  body.topics[0].partitions[0].currentLeaderEpoch = currentLeaderEpoch;
+  const res: Any = await h.call(ApiKey.Fetch, 12, body);
+  return res.responses[0].partitions[0];
+}
+
+Deno.test("Fetch takes any negative current leader epoch as none; the offset APIs fence it", async () => {
+  // Kafka's FetchRequest reads a negative current epoch as absent (KIP-320: -1 is "unknown"), so
+  // the fetch is served. ListOffsets and OffsetForLeaderEpoch compare it and fence it as older.
+  await withBroker(async (h) => {
+    await topicWithOneRecord(h);
+    for (const epoch of [-1, -2, -2_147_483_648]) {
+      const fetched = await fetchAt(h, 0, epoch);
+      assert.equal(fetched.errorCode, ErrorCode.NONE, `Fetch at epoch ${epoch}`);
+      assert.ok(fetched.records.length > 0, `Fetch at epoch ${epoch}`);
+    }
+    const listed: Any = await h.call(ApiKey.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{
+        name: "t",
+        partitions: [{ partitionIndex: 0, currentLeaderEpoch: -2, timestamp: -1n }],
+      }],
+    });
+    assert.equal(listed.topics[0].partitions[0].errorCode, ErrorCode.FENCED_LEADER_EPOCH);
+    const epochs: Any = await h.call(ApiKey.OffsetForLeaderEpoch, 4, {
+      replicaId: -1,
+      topics: [{
+        topic: "t",
+        partitions: [{ partition: 0, currentLeaderEpoch: -2, leaderEpoch: 0 }],
+      }],
+    });
+    assert.equal(epochs.topics[0].partitions[0].errorCode, ErrorCode.FENCED_LEADER_EPOCH);
+  });
+});
+
+Deno.test("a partition's fetch error carries no offsets (-1), as Kafka's", async () => {
+  // ReplicaManager.readFromLog answers an error with unknown high watermark, last stable offset
+  // and log start (createLogReadResult(e)); only data answers carry the log's.
+  await withBroker(async (h) => {
+    await topicWithOneRecord(h);
+    const offsets = (
+      p: Any,
+    ) => [p.errorCode, p.highWatermark, p.lastStableOffset, p.logStartOffset];
+    assert.deepEqual(offsets(await fetchAt(h, 0)), [ErrorCode.NONE, 1n, 1n, 0n]);
+    assert.deepEqual(offsets(await fetchAt(h, 5)), [ErrorCode.OFFSET_OUT_OF_RANGE, -1n, -1n, -1n]);
+    await corruptTheRecord(h);
+    assert.deepEqual(offsets(await fetchAt(h, 0)), [ErrorCode.KAFKA_STORAGE_ERROR, -1n, -1n, -1n]);
   });
 });

@@ -11,7 +11,7 @@ import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import {
   BATCH_HEADER_BYTES,
-  BatchView,
+  type BatchView,
   buildBatch,
   Field,
   sealCrc,
