@@ -53,6 +53,11 @@ interface Waiter {
 
 const EMPTY = new Uint8Array(0);
 const LEADER_EPOCH = 0;
+/**
+ * Refused records named in one answer at most; a client fails the others with the batch's error.
+ * Bounds the response a batch of millions of small records out of the timestamp window gets.
+ */
+const MAX_RECORD_ERRORS = 1_000;
 /** This node alone is the partition's in-sync replica set. */
 const ISR_SIZE = 1;
 
@@ -154,19 +159,22 @@ export class LocalPartition implements Partition {
    */
   #checkRecords(view: BatchView): void {
     if (this.config.logAppendTime) {
+      // Walked first: the record count is then the records', not only the header's claim.
+      walkRecords(view);
       if (view.timestampType === "logAppendTime") {
+        const named = Math.min(view.recordCount, MAX_RECORD_ERRORS);
         throw new RecordTimestampError(
-          Array.from({ length: view.recordCount }, (_, i) => ({
+          Array.from({ length: named }, (_, i) => ({
             batchIndex: i,
             message: "a producer may not set the timestamp type to LogAppendTime",
           })),
         );
       }
-      walkRecords(view);
       return;
     }
     const now = this.log.nowMs();
     const maxTimestamp = walkRecords(view, {
+      maxRecordErrors: MAX_RECORD_ERRORS,
       timestamps: {
         min: now - this.config.timestampBeforeMaxMs,
         max: now + this.config.timestampAfterMaxMs,

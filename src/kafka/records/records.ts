@@ -194,6 +194,8 @@ export interface RecordWalkOptions {
   readonly maxDecompressedBytes?: number;
   /** Accepted CreateTime record timestamps, inclusive (ms); records stamped -1 are not checked. */
   readonly timestamps?: { readonly min: number; readonly max: number };
+  /** Records outside `timestamps` named in the error at most (default 1,000). */
+  readonly maxRecordErrors?: number;
 }
 
 /**
@@ -216,6 +218,7 @@ export function walkRecords(batch: BatchView, o: RecordWalkOptions = {}): number
   const count = batch.recordCount;
   const baseTs = batch.baseTimestamp;
   const window = o.timestamps;
+  const maxErrors = o.maxRecordErrors ?? 1_000;
   let maxTs = -1;
   let refused: RecordError[] | undefined;
   for (let i = 0; i < count; i++) {
@@ -244,10 +247,13 @@ export function walkRecords(batch: BatchView, o: RecordWalkOptions = {}): number
     }
     if (ts > maxTs) maxTs = ts;
     if (window !== undefined && ts !== -1 && (ts < window.min || ts > window.max)) {
-      (refused ??= []).push({
-        batchIndex: i,
-        message: `timestamp ${ts} of record ${i} is outside [${window.min}, ${window.max}]`,
-      });
+      refused ??= [];
+      if (refused.length < maxErrors) {
+        refused.push({
+          batchIndex: i,
+          message: `timestamp ${ts} of record ${i} is outside [${window.min}, ${window.max}]`,
+        });
+      }
     }
   }
   if (src.pos !== data.length) {

@@ -193,6 +193,16 @@ Deno.test("Produce: a producer's LogAppendTime batch on a LogAppendTime topic is
     const [refused] = await produce(h, [{ name: "t", records: marked }]);
     assert.equal(refused.errorCode, ErrorCode.INVALID_TIMESTAMP);
     assert.deepEqual(refused.recordErrors.map((e: Any) => e.batchIndex), [0, 1]);
+    // Records are named only after they are walked: a header claiming two billion is refused.
+    const claims = buildBatch([{ value: enc.encode("a") }], {
+      codec: "gzip",
+      timestampType: "logAppendTime",
+    });
+    new DataView(claims.buffer).setInt32(Field.recordCount, 2_000_000_000);
+    new DataView(claims.buffer).setInt32(Field.lastOffsetDelta, 1_999_999_999);
+    sealCrc(claims);
+    const [invalid] = await produce(h, [{ name: "t", records: claims }]);
+    assert.equal(invalid.errorCode, ErrorCode.INVALID_RECORD);
     assert.equal((await produce(h, [{ name: "t", records: records() }]))[0].errorCode, 0);
   });
 });

@@ -100,6 +100,11 @@ Deno.test("walkRecords names each record stamped outside the window; -1 is never
       JSON.stringify(e.records.map((r) => r.batchIndex)) === "[0,1]",
   );
   assert.equal(walkRecords(view(batch), { timestamps: { min: 1_000, max: 5_000 } }), 5_000);
+  // Bounded: at most maxRecordErrors records are named.
+  assert.throws(
+    () => walkRecords(view(batch), { timestamps: { min: 3_000, max: 4_000 }, maxRecordErrors: 2 }),
+    (e: unknown) => e instanceof RecordTimestampError && e.records.length === 2,
+  );
 });
 
 Deno.test("setCreateTime makes the header agree with the records, and reseals the CRC", () => {
