@@ -42,6 +42,15 @@ export function resolvePartition(
   return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
 }
 
+/**
+ * Whether a {@link resolvePartition} refusal says the partition does not exist (rather than that
+ * it is not served here). Kafka answers those first, before checking anything else of a request.
+ */
+export function isUnknownPartition(errorCode: number): boolean {
+  return errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ||
+    errorCode === ErrorCode.UNKNOWN_TOPIC_ID;
+}
+
 /** The current leader epoch of a client that does not know it (KIP-320). */
 export const NO_LEADER_EPOCH = -1;
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { ErrorCode } from "../protocol/errors.ts";
-import { epochError, resolvePartition } from "./_partitions.ts";
+import { epochError, isUnknownPartition, resolvePartition } from "./_partitions.ts";
 import { internalTopicRefusal } from "./_topics.ts";
 import { big, defineHandler, num } from "./_util.ts";
 
@@ -140,7 +140,7 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest>(async (
       // Kafka answers a partition it does not know first, then refuses every internal topic
       // (there, the group offsets), then checks leadership.
       const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
-      if (!resolved.ok && resolved.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+      if (!resolved.ok && isUnknownPartition(resolved.errorCode)) {
         return refused(resolved.errorCode);
       }
       if (internalTopicRefusal(t.name) !== undefined) {

@@ -11,7 +11,7 @@ import { CloseConnection } from "../server/types.ts";
 import { BatchView, hasTransactionalBatch } from "../records/mod.ts";
 import type { ProduceResult } from "../../cluster/partition.ts";
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
-import { resolvePartition, topicName } from "./_partitions.ts";
+import { isUnknownPartition, resolvePartition, topicName } from "./_partitions.ts";
 import { autoCreateTopic, internalTopicRefusal } from "./_topics.ts";
 import { big, defineHandler } from "./_util.ts";
 
@@ -55,11 +55,6 @@ function hasTransactionalRecords(body: ProduceRequest): boolean {
   );
 }
 
-function isUnknown(errorCode: number): boolean {
-  return errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ||
-    errorCode === ErrorCode.UNKNOWN_TOPIC_ID;
-}
-
 export const produceHandler = defineHandler<ProduceRequest>(async (broker, { version, body }) => {
   const byId = version >= 13;
   const acks = body.acks;
@@ -81,7 +76,7 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
       // Kafka's order: unknown partitions, the records' form, acks, then the partition itself.
       if (refuseAll !== undefined) return Promise.resolve(refuseAll);
       const resolved = resolvePartition(broker, name, p.index, byId);
-      if (!resolved.ok && isUnknown(resolved.errorCode)) {
+      if (!resolved.ok && isUnknownPartition(resolved.errorCode)) {
         return Promise.resolve(failed(resolved.errorCode));
       }
       if (p.records === null || p.records.length === 0) {
