@@ -2,14 +2,22 @@
  * Codec throughput: encode/decode rate (MB/s) of a Produce v9 request and a Fetch v12 response
  * carrying 100 partitions x 16 KiB of record bytes, plus a many-small-partitions variant that
  * stresses per-field overhead; then the produce path's walk over every record of a batch
- * (`walkRecords`), per compression codec. Prints figures; asserts nothing.
+ * (`walkRecords`), per compression codec; then, for batches of zeros that decompress to 30-60 MB,
+ * the longest event-loop gap while the walk runs inline and while a `RecordWalkPool` worker runs
+ * it. Prints figures; asserts nothing.
  *
  * Run: deno run bench/codec_bench.ts
  *
  * @module
  */
 import { decodeMessage, encodeMessage, type Message } from "../src/kafka/protocol/codec.ts";
-import { BatchView, buildBatch, CODECS, walkRecords } from "../src/kafka/records/mod.ts";
+import {
+  BatchView,
+  buildBatch,
+  CODECS,
+  RecordWalkPool,
+  walkRecords,
+} from "../src/kafka/records/mod.ts";
 
 function records(bytes: number): Uint8Array {
   const b = new Uint8Array(bytes);
@@ -111,3 +119,50 @@ function measureWalk(count: number, size: number) {
 
 measureWalk(1_000, 1_024);
 measureWalk(10_000, 100);
+
+/**
+ * Batches of zero-filled records that decompress to about `count * size` bytes: the wall time of
+ * a walk and the longest gap between 1 ms timer ticks meanwhile, walked inline and by the pool's
+ * worker (after a warm-up walk that starts it).
+ */
+async function measureOffload(count: number, size: number) {
+  const value = new Uint8Array(size);
+  const input = Array.from({ length: count }, (_, i) => ({ value, timestampMs: 1_000 + i }));
+  const pool = new RecordWalkPool({ threads: 1, inlineMaxBytes: 1 << 20, maxQueuedBytes: 1 << 30 });
+  try {
+    for (const codec of ["gzip", "zstd", "lz4", "snappy"] as const) {
+      const batch = new BatchView(buildBatch(input, { codec }));
+      await pool.walk(batch);
+      for (const mode of ["inline", "worker"] as const) {
+        let last = performance.now();
+        let gap = 0;
+        const ticker = setInterval(() => {
+          const now = performance.now();
+          gap = Math.max(gap, now - last);
+          last = now;
+        }, 1);
+        await new Promise((r) => setTimeout(r, 20));
+        gap = 0;
+        last = performance.now();
+        const t0 = performance.now();
+        if (mode === "inline") walkRecords(batch);
+        else await pool.walk(batch);
+        const ms = performance.now() - t0;
+        await new Promise((r) => setTimeout(r, 5));
+        clearInterval(ticker);
+        const label = `walk ${count} x ${size} B zeros, ${codec}, ${mode}`;
+        console.log(
+          `${label.padEnd(44)} ${String(batch.sizeBytes).padStart(9)} B  ` +
+            `${ms.toFixed(1).padStart(6)} ms walk  ${
+              gap.toFixed(1).padStart(6)
+            } ms longest loop gap`,
+        );
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+await measureOffload(30_000, 1_000);
+await measureOffload(300_000, 100);

@@ -19,6 +19,7 @@ import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.t
 import type { RequestHandler } from "./kafka/server/mod.ts";
 import { BufferPool, framePool } from "./buffer_pool.ts";
 import { DenoDisk, IndexCache } from "./log/mod.ts";
+import { RecordWalkPool } from "./kafka/records/mod.ts";
 import { logger, type Metrics } from "./observability/mod.ts";
 
 /** What the node gets from `main.ts`. */
@@ -87,6 +88,13 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
     replayed,
     truncated: truncatedBytes,
   });
+  // Walks produced batches too large to walk on the main thread; its workers start on first use.
+  const walker = new RecordWalkPool({
+    threads: config.produce.validationThreads,
+    inlineMaxBytes: config.produce.validationInlineMaxBytes,
+    maxQueuedBytes: config.produce.validationQueueMaxBytes,
+    onOffload: () => deps.metrics.log.batchCheckedOffThread(),
+  });
   try {
     const host = config.advertisedAddr;
     const port = config.kafkaPort;
@@ -115,6 +123,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
       },
       retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,
       openConcurrency: config.broker.logOpenConcurrency,
+      recordWalker: walker,
     });
     const groups = new GroupCoordinator(meta, registry, {
       nodeId: config.nodeId,
@@ -161,10 +170,12 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         clearInterval(sizeTimer);
         await groups.close();
         await registry.close();
+        await walker.close();
         await meta.close();
       },
     };
   } catch (e) {
+    await walker.close();
     await meta.close();
     throw e;
   }

@@ -10,11 +10,13 @@ import { ErrorCode } from "../kafka/protocol/errors.ts";
 import {
   type BatchView,
   checkClientBatch,
+  inlineWalker,
   RecordBatchError,
   RecordTimestampError,
+  type RecordWalker,
   setCreateTime,
   splitBatches,
-  walkRecords,
+  WalkQueueFullError,
 } from "../kafka/records/mod.ts";
 import {
   CorruptBatchError,
@@ -70,8 +72,15 @@ export class LocalPartition implements Partition {
   /** Exclusive end of what is durable and visible to consumers. Never decreases. */
   #highWatermark: number;
   readonly #waiters = new Set<Waiter>();
+  /** Settles once the last produce waiting for its walk has been appended or refused. */
+  #turn: Promise<void> | undefined;
 
-  constructor(id: PartitionId, readonly log: PartitionLog, config: PartitionConfig) {
+  constructor(
+    id: PartitionId,
+    readonly log: PartitionLog,
+    config: PartitionConfig,
+    readonly walker: RecordWalker = inlineWalker,
+  ) {
     this.topic = id.topic;
     this.topicId = id.topicId;
     this.index = id.index;
@@ -104,20 +113,57 @@ export class LocalPartition implements Partition {
         `${ISR_SIZE} in-sync replica, min.insync.replicas is ${this.config.minInsyncReplicas}`,
       );
     }
-    let views;
+    let view: BatchView;
+    let checked: number | Promise<number>;
     try {
-      views = splitBatches(records, { maxBatchBytes: this.config.maxMessageBytes, maxBatches: 1 });
-      checkClientBatch(views[0]!);
-      this.#checkRecords(views[0]!);
+      view = splitBatches(records, {
+        maxBatchBytes: this.config.maxMessageBytes,
+        maxBatches: 1,
+      })[0]!;
+      checkClientBatch(view);
+      checked = this.#checkRecords(view);
     } catch (e) {
-      if (e instanceof RecordBatchError) return this.#failed(e.code, e.message);
-      if (e instanceof RecordTimestampError) {
-        return { ...this.#failed(e.code, e.message), recordErrors: e.records };
-      }
-      throw e;
+      return this.#refused(e);
     }
+    if (typeof checked === "number" && this.#turn === undefined) {
+      return this.#append(view, checked);
+    }
+    // A batch walked off the main thread, or one behind such a batch: appended in arrival order
+    // all the same, as a producer's pipelined sequences need.
+    const previous = this.#turn;
+    const { promise: turn, resolve: endTurn } = Promise.withResolvers<void>();
+    this.#turn = turn;
     try {
-      const appended = await this.log.append(views, {
+      await previous;
+      let maxTimestamp: number;
+      try {
+        maxTimestamp = await checked;
+      } catch (e) {
+        return this.#refused(e);
+      }
+      return this.#append(view, maxTimestamp); // enqueued before the turn ends
+    } finally {
+      endTurn();
+      if (this.#turn === turn) this.#turn = undefined;
+    }
+  }
+
+  /** The answer to a batch refused before its append. */
+  #refused(e: unknown): ProduceResult {
+    if (e instanceof RecordBatchError) return this.#failed(e.code, e.message);
+    if (e instanceof RecordTimestampError) {
+      return { ...this.#failed(e.code, e.message), recordErrors: e.records };
+    }
+    if (e instanceof WalkQueueFullError) {
+      return this.#failed(ErrorCode.REQUEST_TIMED_OUT, e.message);
+    }
+    throw e;
+  }
+
+  async #append(view: BatchView, maxTimestamp: number): Promise<ProduceResult> {
+    if (!this.config.logAppendTime) setCreateTime(view.bytes, maxTimestamp);
+    try {
+      const appended = await this.log.append([view], {
         partitionLeaderEpoch: LEADER_EPOCH,
         logAppendTime: this.config.logAppendTime,
         checkProducers: true,
@@ -153,15 +199,17 @@ export class LocalPartition implements Partition {
 
   /**
    * Kafka's record validation: every record must be readable, and a CreateTime record's
-   * timestamp within the topic's window. A CreateTime batch's header then gets the records' max
-   * timestamp (what ListOffsets, the time index and retention read); a client may not mark a batch
-   * LogAppendTime on a LogAppendTime topic (the append stamps it).
+   * timestamp within the topic's window; gives the records' max timestamp, which a CreateTime
+   * batch's header then gets (what ListOffsets, the time index and retention read). A client may
+   * not mark a batch LogAppendTime on a LogAppendTime topic (the append stamps it). A large batch
+   * is walked by a worker ({@link RecordWalker}), so the answer may be a promise.
    */
-  #checkRecords(view: BatchView): void {
+  #checkRecords(view: BatchView): number | Promise<number> {
     if (this.config.logAppendTime) {
       // Walked first: the record count is then the records', not only the header's claim.
-      walkRecords(view);
-      if (view.timestampType === "logAppendTime") {
+      const walked = this.walker.walk(view);
+      const refuse = () => {
+        if (view.timestampType !== "logAppendTime") return -1;
         const named = Math.min(view.recordCount, MAX_RECORD_ERRORS);
         throw new RecordTimestampError(
           Array.from({ length: named }, (_, i) => ({
@@ -169,18 +217,17 @@ export class LocalPartition implements Partition {
             message: "a producer may not set the timestamp type to LogAppendTime",
           })),
         );
-      }
-      return;
+      };
+      return typeof walked === "number" ? refuse() : walked.then(refuse);
     }
     const now = this.log.nowMs();
-    const maxTimestamp = walkRecords(view, {
+    return this.walker.walk(view, {
       maxRecordErrors: MAX_RECORD_ERRORS,
       timestamps: {
         min: now - this.config.timestampBeforeMaxMs,
         max: now + this.config.timestampAfterMaxMs,
       },
     });
-    setCreateTime(view.bytes, maxTimestamp);
   }
 
   /**

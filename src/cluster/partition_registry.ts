@@ -10,6 +10,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import type { RecordWalker } from "../kafka/records/mod.ts";
 import { PartitionLog, type PartitionLogOptions } from "../log/mod.ts";
 import { LocalPartition, type PartitionConfig } from "./local_partition.ts";
 import type { MetaStore } from "./meta/store.ts";
@@ -31,6 +32,8 @@ export interface RegistryOptions {
   readonly retentionCheckIntervalMs: number;
   /** Partition logs opened at once (`log.open.concurrency`). */
   readonly openConcurrency: number;
+  /** Walks produced batches before they are stored (default: on the main thread). */
+  readonly recordWalker?: RecordWalker;
 }
 
 export class LocalPartitionRegistry implements PartitionRegistry {
@@ -173,6 +176,7 @@ export class LocalPartitionRegistry implements PartitionRegistry {
       { topic: topic.name, topicId: topic.topicId, index },
       partitionLog,
       partitionConfigFrom(effective),
+      this.options.recordWalker,
     );
   }
 

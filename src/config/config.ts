@@ -66,6 +66,14 @@ export interface FetchConfig {
   readonly maxWaitMs: number;
 }
 
+/** How produced batches are checked. */
+export interface ProduceConfig {
+  /** Worker threads that walk large batches; 0 walks every batch on the main thread. */
+  readonly validationThreads: number;
+  readonly validationInlineMaxBytes: number;
+  readonly validationQueueMaxBytes: number;
+}
+
 /** The node's whole configuration; deeply frozen. */
 export interface Config {
   readonly nodeId: number;
@@ -82,6 +90,7 @@ export interface Config {
   readonly broker: BrokerConfig;
   readonly fetch: FetchConfig;
   readonly groups: GroupsConfig;
+  readonly produce: ProduceConfig;
 }
 
 /** Where a value came from; named in errors. */

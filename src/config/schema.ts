@@ -474,6 +474,38 @@ export const SETTINGS: readonly Setting[] = [
     max: MAX_INT32,
     doc: "Upper bound on a Fetch's long-poll wait (the client's max_wait_ms is capped to it).",
   },
+  // Produce validation
+  {
+    key: "produce.validation.threads",
+    field: "produce.validationThreads",
+    type: "int",
+    default: 1,
+    min: 0,
+    max: 64,
+    doc: "Worker threads that decompress and check the records of produced batches too large " +
+      "to check on the main thread (see produce.validation.inline.max.bytes); 0 checks every " +
+      "batch on the main thread, holding other requests while it does.",
+  },
+  {
+    key: "produce.validation.inline.max.bytes",
+    field: "produce.validationInlineMaxBytes",
+    type: "int",
+    default: 1 * MIB,
+    min: 0,
+    max: MAX_INT32,
+    doc: "Largest records of a produced batch, stored or decompressed, checked on the main " +
+      "thread; a larger batch is checked by a worker thread. 0 sends every batch to a worker.",
+  },
+  {
+    key: "produce.validation.queue.max.bytes",
+    field: "produce.validationQueueMaxBytes",
+    type: "int",
+    default: 256 * MIB,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: "Bytes of produced batches waiting for or inside the validation workers at most; a " +
+      "batch beyond it is answered REQUEST_TIMED_OUT, which clients retry.",
+  },
 ];
 
 /** Environment variable name of a setting: `log.level` → `CHRONIK_LOG_LEVEL`. */

@@ -41,6 +41,8 @@ export interface LogProbe {
   fileHandle(event: "opened" | "evicted" | "closed", openNow: number): void;
   /** Sealed-segment indexes in memory now; `loaded` when one was just read back from its files. */
   indexCache(bytes: number, loaded: boolean): void;
+  /** A produced batch was handed to a worker thread for its record check. */
+  batchCheckedOffThread(): void;
 }
 
 const LATENCY_BUCKETS_SECONDS = [
@@ -176,6 +178,7 @@ class PromLogProbe implements LogProbe {
   readonly #fileEvents: Counter<"event">;
   readonly #indexBytes: Gauge;
   readonly #indexLoads: Counter;
+  readonly #offThread: Counter;
 
   constructor(registers: Registry[]) {
     this.#partitionBytes = new Gauge({
@@ -213,6 +216,12 @@ class PromLogProbe implements LogProbe {
         "dropped them).",
       registers,
     });
+    this.#offThread = new Counter({
+      name: "chronik_produce_batches_checked_off_thread_total",
+      help: "Produced batches whose records were checked by a worker thread (over " +
+        "produce.validation.inline.max.bytes, stored or decompressed).",
+      registers,
+    });
   }
 
   partitionBytes(topic: string, partition: number, bytes: number): void {
@@ -231,6 +240,9 @@ class PromLogProbe implements LogProbe {
   indexCache(bytes: number, loaded: boolean): void {
     this.#indexBytes.set(bytes);
     if (loaded) this.#indexLoads.inc();
+  }
+  batchCheckedOffThread(): void {
+    this.#offThread.inc();
   }
 }
 
@@ -372,4 +384,5 @@ export const NOOP_LOG_PROBE: LogProbe = {
   fsyncObserved() {},
   fileHandle() {},
   indexCache() {},
+  batchCheckedOffThread() {},
 };

@@ -64,7 +64,9 @@ Deno.test("metrics probes", async (t) => {
     m.log.indexCache(400, true);
     m.log.indexCache(600, false);
     m.log.indexCache(300, true);
+    m.log.batchCheckedOffThread();
     const text = await m.text();
+    assert.equal(sample(text, "chronik_produce_batches_checked_off_thread_total"), 1);
     assert.equal(sample(text, "chronik_log_open_files"), 1);
     assert.equal(sample(text, 'chronik_log_file_handles_total{event="opened"}'), 2);
     assert.equal(sample(text, 'chronik_log_file_handles_total{event="evicted"}'), 1);

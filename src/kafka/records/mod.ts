@@ -18,7 +18,9 @@
  * Records: `readRecords(view)` decodes (and decompresses, bounded) a batch's records;
  * `buildBatch(records, options)` builds a sealed batch with any codec. `compress`/`decompress`
  * expose the codecs (gzip, snappy in xerial framing, lz4 frame, zstd). `crc32c(bytes)` is the
- * checksum (big-endian uint32 at byte 17, over attributes..end).
+ * checksum (big-endian uint32 at byte 17, over attributes..end). Produce walks every record of a
+ * batch before storing it (`walkRecords`); a `RecordWalkPool` does that in a worker for a batch
+ * whose records are too large to walk without holding the event loop.
  *
  * @module
  */
@@ -63,4 +65,12 @@ export {
   type RecordInput,
   type RecordWalkOptions,
   walkRecords,
+  walkRecordsWithin,
 } from "./records.ts";
+export {
+  inlineWalker,
+  type RecordWalker,
+  RecordWalkPool,
+  type RecordWalkPoolOptions,
+  WalkQueueFullError,
+} from "./walk_pool.ts";

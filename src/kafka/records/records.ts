@@ -214,6 +214,35 @@ export function walkRecords(batch: BatchView, o: RecordWalkOptions = {}): number
     batch.recordsBytes,
     o.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
   );
+  return walkDecoded(batch, data, o);
+}
+
+/**
+ * {@link walkRecords} within a budget of main-thread work: undefined, having done at most
+ * `budgetBytes` of decompression and no walking, when the batch's records are larger than
+ * `budgetBytes` stored or decompressed. A stream that does not decompress within the budget is
+ * undefined too: only the whole bound tells an oversized batch from a corrupt one, so the caller
+ * hands both to a worker ({@link RecordWalkPool}), which answers with the same errors.
+ */
+export function walkRecordsWithin(
+  batch: BatchView,
+  budgetBytes: number,
+  o: RecordWalkOptions = {},
+): number | undefined {
+  const bound = o.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  if (batch.recordsBytes.length > budgetBytes) return undefined;
+  if (batch.codec === "none" || budgetBytes >= bound) return walkRecords(batch, o);
+  let data;
+  try {
+    data = decompress(batch.codec, batch.recordsBytes, budgetBytes);
+  } catch (e) {
+    if (e instanceof RecordBatchError) return undefined;
+    throw e;
+  }
+  return walkDecoded(batch, data, o);
+}
+
+function walkDecoded(batch: BatchView, data: Uint8Array, o: RecordWalkOptions): number {
   const src = new ByteSource(data);
   const count = batch.recordCount;
   const baseTs = batch.baseTimestamp;
