@@ -2,18 +2,24 @@
  * Cluster-level APIs: DescribeCluster, FindCoordinator and InitProducerId.
  *
  * FindCoordinator names the leader of the group's `__consumer_offsets` partition. Transactions
- * are not supported: transaction coordinator lookups and transactional InitProducerId get a
- * non-retriable error at once instead of an answer the node could not honour.
+ * are not supported: transaction coordinator lookups and transactional InitProducerId get
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Kafka's answer for a transactional id no one may use, at
+ * once instead of an answer the node could not honour.
  *
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import { ErrorCode } from "../protocol/errors.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS_ALL, defineHandler } from "./_util.ts";
 
 /** KIP-919 endpoint types; any other value is one Kafka does not know. */
 const ENDPOINT_BROKERS = 1;
 const ENDPOINT_CONTROLLERS = 2;
+const log = getLogger(["chronik", "kafka", "handlers"]);
 const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+const NO_PRODUCER_ID = -1n;
+const NO_PRODUCER_EPOCH = -1;
 
 interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
@@ -80,13 +86,19 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest>(
   async (broker, { version, body }) => {
     const answer = async (key: string) => {
       if (body.keyType !== KEY_TYPE_GROUP) {
+        // As Kafka answers a transactional id no one may use, the answer InitProducerId gives it.
+        const transaction = body.keyType === KEY_TYPE_TRANSACTION;
         return {
           key,
           nodeId: -1,
           host: "",
           port: -1,
-          errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: `coordinator key type ${body.keyType} is not supported (no transactions)`,
+          errorCode: transaction
+            ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+            : ErrorCode.INVALID_REQUEST,
+          errorMessage: transaction
+            ? "transactions are not supported"
+            : `coordinator key type ${body.keyType} is not supported`,
         };
       }
       // The leader of the group's __consumer_offsets partition (created on first lookup).
@@ -126,21 +138,30 @@ interface InitProducerIdRequest {
 
 export const initProducerIdHandler = defineHandler<InitProducerIdRequest>(
   async (broker, { body }) => {
+    const refused = (errorCode: number) => ({
+      throttleTimeMs: 0,
+      errorCode,
+      producerId: NO_PRODUCER_ID,
+      producerEpoch: NO_PRODUCER_EPOCH,
+    });
     if (body.transactionalId !== null) {
-      return {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-        producerId: -1n,
-        producerEpoch: -1,
-      };
+      return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    // Kafka's check: a producer id and epoch come together (an existing producer), or neither.
+    if ((body.producerId === NO_PRODUCER_ID) !== (body.producerEpoch === NO_PRODUCER_EPOCH)) {
+      return refused(ErrorCode.INVALID_REQUEST);
     }
     // An idempotent producer (no transactional id) always gets a fresh id at epoch 0: its sequence
     // state starts over, which is what a restarted or reset producer needs.
-    return {
-      throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
-      producerId: await broker.producerIds.next(),
-      producerEpoch: 0,
-    };
+    let producerId: bigint;
+    try {
+      producerId = await broker.producerIds.next();
+    } catch (e) {
+      // No id block could be reserved (the metadata log failed): Kafka's answer while it has no
+      // block, which clients retry.
+      log.warn("no producer id to hand out: {error}", { error: (e as Error).message });
+      return refused(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
   },
 );

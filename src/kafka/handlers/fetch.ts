@@ -44,6 +44,8 @@ const EMPTY = new Uint8Array(0);
 /** KIP-227 session epochs that mark a full fetch: open a session (0) or use none (-1). */
 const INITIAL_EPOCH = 0;
 const FINAL_EPOCH = -1;
+/** Fetch isolation level 1: only records below the last stable offset. */
+const READ_COMMITTED = 1;
 /** Fetch v5 and older: clients may not know KAFKA_STORAGE_ERROR and would not retry it. */
 const LAST_VERSION_WITHOUT_STORAGE_ERROR = 5;
 
@@ -100,7 +102,12 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
           highWatermark: big(r.highWatermark),
           lastStableOffset: big(r.lastStableOffset),
           logStartOffset: big(r.logStartOffset),
-          abortedTransactions: null,
+          // Kafka's read_committed read lists the aborted transactions it spans, here none; only
+          // a read_uncommitted read or an error carries no list.
+          abortedTransactions: body.isolationLevel === READ_COMMITTED &&
+              r.errorCode === ErrorCode.NONE
+            ? []
+            : null,
           preferredReadReplica: -1,
           records: r.records,
         };

@@ -412,7 +412,33 @@ Deno.test("idempotent produce: duplicates get their original offset, gaps are re
       producerId: -1n,
       producerEpoch: -1,
     });
-    assert.notEqual(transactional.errorCode, 0, "transactions are refused, not faked");
+    assert.equal(
+      transactional.errorCode,
+      ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      "transactions are refused, not faked",
+    );
+    // A producer id without its epoch, or the reverse: Kafka's INVALID_REQUEST, no new id.
+    for (const [producerId, producerEpoch] of [[-1n, 0], [pid, -1]] as const) {
+      const half: Any = await h.call(ApiKey.InitProducerId, 4, {
+        transactionalId: null,
+        transactionTimeoutMs: 60000,
+        producerId,
+        producerEpoch,
+      });
+      assert.deepEqual(
+        [half.errorCode, half.producerId, half.producerEpoch],
+        [ErrorCode.INVALID_REQUEST, -1n, -1],
+      );
+    }
+    // Both: an existing producer re-initialising; it gets a fresh id.
+    const both: Any = await h.call(ApiKey.InitProducerId, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: pid,
+      producerEpoch: 0,
+    });
+    assert.equal(both.errorCode, 0);
+    assert.notEqual(both.producerId, pid);
   });
 });
 
@@ -690,6 +716,19 @@ Deno.test("cluster and coordinator lookups name this node", async () => {
     const old: Any = await h.call(ApiKey.FindCoordinator, 1, { key: "g1", keyType: 0 });
     assert.equal(old.errorCode, 0);
     assert.equal(old.port, cluster.brokers[0].port);
+    // No transactions: a transactional id is one no one may use, as InitProducerId answers it.
+    const txn: Any = await h.call(ApiKey.FindCoordinator, 4, {
+      keyType: 1,
+      coordinatorKeys: ["t"],
+    });
+    assert.equal(txn.coordinators[0].errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const oldTxn: Any = await h.call(ApiKey.FindCoordinator, 1, { key: "t", keyType: 1 });
+    assert.equal(oldTxn.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const share: Any = await h.call(ApiKey.FindCoordinator, 4, {
+      keyType: 2,
+      coordinatorKeys: ["s"],
+    });
+    assert.equal(share.coordinators[0].errorCode, ErrorCode.INVALID_REQUEST);
   });
 });
 
@@ -956,4 +995,27 @@ Deno.test("partition counts are bounded per request and per broker", async (t) =
       assert.equal((await createTopic(h, "one", 1)).errorCode, 0);
     });
   }, { "max.partitions.per.broker": "10", "offsets.topic.num.partitions": "3" });
+});
+
+Deno.test("InitProducerId answers COORDINATOR_LOAD_IN_PROGRESS when no id block can be reserved", async () => {
+  // Kafka's answer while its producer id manager has no block; clients retry it. The connection
+  // stays open (the handler used to throw, which closes it).
+  const broker = {
+    producerIds: { next: () => Promise.reject(new Error("metadata log failed")) },
+  } as unknown as BrokerContext;
+  const handler = HANDLERS.get(ApiKey.InitProducerId)!;
+  const request = {
+    version: 4,
+    body: {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
+    },
+  } as unknown as HandlerRequest<never>;
+  const answer: Any = await handler(broker, request);
+  assert.deepEqual(
+    [answer.errorCode, answer.producerId, answer.producerEpoch],
+    [ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, -1n, -1],
+  );
 });

@@ -152,3 +152,19 @@ Deno.test("a partition's fetch error carries no offsets (-1), as Kafka's", async
     assert.deepEqual(offsets(await fetchAt(h, 0)), [ErrorCode.KAFKA_STORAGE_ERROR, -1n, -1n, -1n]);
   });
 });
+
+Deno.test("read_committed answers an empty aborted-transaction list; read_uncommitted none", async () => {
+  // Kafka's LocalLog.read gives a read_committed fetch the aborted transactions its range spans
+  // (a list, empty here: no transactions); read_uncommitted and errors carry null.
+  await withBroker(async (h) => {
+    await topicWithOneRecord(h);
+    const aborted = async (isolationLevel: number, offset: number) => {
+      const body: Any = { ...fetchRequestBody("t", 0, offset), isolationLevel };
+      const res: Any = await h.call(ApiKey.Fetch, 12, body);
+      return res.responses[0].partitions[0].abortedTransactions;
+    };
+    assert.deepEqual(await aborted(1, 0), []);
+    assert.equal(await aborted(0, 0), null);
+    assert.equal(await aborted(1, 5), null, "OFFSET_OUT_OF_RANGE");
+  });
+});
