@@ -208,7 +208,8 @@ export class LocalPartition implements Partition {
     if (this.config.logAppendTime) {
       // Walked first: the record count is then the records', not only the header's claim.
       const walked = this.walker.walk(view);
-      const refuse = () => {
+      // The max timestamp is unused here (the append stamps the batch): -1 once the type passes.
+      const checkType = () => {
         if (view.timestampType !== "logAppendTime") return -1;
         const named = Math.min(view.recordCount, MAX_RECORD_ERRORS);
         throw new RecordTimestampError(
@@ -218,7 +219,7 @@ export class LocalPartition implements Partition {
           })),
         );
       };
-      return typeof walked === "number" ? refuse() : walked.then(refuse);
+      return typeof walked === "number" ? checkType() : walked.then(checkType);
     }
     const now = this.log.nowMs();
     return this.walker.walk(view, {

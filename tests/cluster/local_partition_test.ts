@@ -26,12 +26,15 @@ function produced(count: number, baseSequence: number, codec: Codec): Uint8Array
   );
 }
 
-async function withPartition(fn: (p: LocalPartition, pool: RecordWalkPool) => Promise<void>) {
+async function withPartition(
+  fn: (p: LocalPartition, pool: RecordWalkPool) => Promise<void>,
+  config: PartitionConfig = CONFIG,
+) {
   // Records over 4 KiB decompressed go to the worker.
   const pool = new RecordWalkPool({ threads: 1, inlineMaxBytes: 4096, maxQueuedBytes: 1 << 24 });
   const log = await PartitionLog.open("/p", { disk: new MemoryDisk(), retentionMs: -1 });
   try {
-    await fn(new LocalPartition({ topic: "t", topicId: "id", index: 0 }, log, CONFIG, pool), pool);
+    await fn(new LocalPartition({ topic: "t", topicId: "id", index: 0 }, log, config, pool), pool);
   } finally {
     await log.close();
     await pool.close();
@@ -82,4 +85,19 @@ Deno.test("a worker's timestamp refusal names the records and stores nothing", a
     assert.deepEqual(answer.recordErrors.map((r) => r.batchIndex), [3]);
     assert.equal(partition.logEndOffset(), 0);
   });
+});
+
+Deno.test("on a LogAppendTime topic a worker-walked batch is stamped, or refused if so marked", async () => {
+  await withPartition(async (partition, pool) => {
+    const value = new Uint8Array(100);
+    const records = Array.from({ length: 100 }, () => ({ value, timestampMs: 1_000 }));
+    const marked = buildBatch(records, { codec: "gzip", timestampType: "logAppendTime" });
+    const refused = await partition.produce(marked, -1);
+    assert.equal(refused.errorCode, ErrorCode.INVALID_TIMESTAMP);
+    assert.equal(refused.recordErrors.length, 100);
+    const accepted = await partition.produce(buildBatch(records, { codec: "gzip" }), -1);
+    assert.deepEqual([accepted.errorCode, accepted.baseOffset], [0, 0]);
+    assert.ok(accepted.logAppendTimeMs > 0);
+    assert.equal(pool.offloaded, 2);
+  }, { ...CONFIG, logAppendTime: true });
 });
