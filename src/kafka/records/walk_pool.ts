@@ -111,9 +111,6 @@ export class RecordWalkPool implements RecordWalker {
     this.#o = options;
   }
 
-  /** Batches handed to workers so far (for tests and metrics). */
-  offloaded = 0;
-
   walk(view: BatchView, options: RecordWalkOptions = {}): number | Promise<number> {
     if (this.#o.threads === 0 || this.#broken !== undefined || this.#closed) {
       return walkRecords(view, options);
@@ -146,7 +143,6 @@ export class RecordWalkPool implements RecordWalker {
     thread.jobs.set(id, { view, options, bytes, resolve, reject });
     thread.queuedBytes += bytes;
     this.#queuedBytes += bytes;
-    this.offloaded++;
     this.#o.onOffload?.();
     const batch = view.bytes.slice();
     const request: WalkRequest = { id, batch, options };
