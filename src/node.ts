@@ -92,6 +92,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
   const walker = new RecordWalkPool({
     threads: config.produce.validationThreads,
     inlineMaxBytes: config.produce.validationInlineMaxBytes,
+    inlineMaxRecords: config.produce.validationInlineMaxRecords,
     maxQueuedBytes: config.produce.validationQueueMaxBytes,
     onOffload: () => deps.metrics.log.batchCheckedOffThread(),
   });

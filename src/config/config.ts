@@ -71,6 +71,7 @@ export interface ProduceConfig {
   /** Worker threads that walk large batches; 0 walks every batch on the main thread. */
   readonly validationThreads: number;
   readonly validationInlineMaxBytes: number;
+  readonly validationInlineMaxRecords: number;
   readonly validationQueueMaxBytes: number;
 }
 

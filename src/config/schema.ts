@@ -497,6 +497,17 @@ export const SETTINGS: readonly Setting[] = [
       "thread; a larger batch is checked by a worker thread. 0 sends every batch to a worker.",
   },
   {
+    key: "produce.validation.inline.max.records",
+    field: "produce.validationInlineMaxRecords",
+    type: "int",
+    default: 16_384,
+    min: 0,
+    max: MAX_INT32,
+    doc: "Most records of a produced batch checked on the main thread; a batch with more is " +
+      "checked by a worker thread. Bounds the main thread's walk of many tiny records, which " +
+      "costs per record, not per byte.",
+  },
+  {
     key: "produce.validation.queue.max.bytes",
     field: "produce.validationQueueMaxBytes",
     type: "int",

@@ -219,7 +219,8 @@ class PromLogProbe implements LogProbe {
     this.#offThread = new Counter({
       name: "chronik_produce_batches_checked_off_thread_total",
       help: "Produced batches whose records were checked by a worker thread (over " +
-        "produce.validation.inline.max.bytes, stored or decompressed).",
+        "produce.validation.inline.max.bytes, stored or decompressed, or over " +
+        "produce.validation.inline.max.records records).",
       registers,
     });
   }

@@ -64,6 +64,12 @@ export interface RecordWalkPoolOptions {
   readonly threads: number;
   /** Largest records, stored or decompressed, walked on the main thread. */
   readonly inlineMaxBytes: number;
+  /**
+   * Most records walked on the main thread (default: no bound). A walk costs per record: 1 MiB
+   * of records with no key or value (about 110,000) took 2.6 ms uncompressed and 3.5-4.4 ms
+   * compressed, where 1 MiB of 1 KiB records took 0.2-0.7 ms.
+   */
+  readonly inlineMaxRecords?: number;
   /** Bound on the bytes of batches handed to workers and not yet answered. */
   readonly maxQueuedBytes: number;
   /** The worker module; by default the one beside this module (see {@link defaultWorkerUrl}). */
@@ -115,8 +121,10 @@ export class RecordWalkPool implements RecordWalker {
     if (this.#o.threads === 0 || this.#broken !== undefined || this.#closed) {
       return walkRecords(view, options);
     }
-    const inline = walkRecordsWithin(view, this.#o.inlineMaxBytes, options);
-    if (inline !== undefined) return inline;
+    if (view.recordCount <= (this.#o.inlineMaxRecords ?? Infinity)) {
+      const inline = walkRecordsWithin(view, this.#o.inlineMaxBytes, options);
+      if (inline !== undefined) return inline;
+    }
     return this.#offload(view, options);
   }
 

@@ -58,6 +58,22 @@ Deno.test("a batch within the inline budget is walked at once, on the calling th
   });
 });
 
+Deno.test("a batch of more records than the inline bound goes to a worker, however small", async () => {
+  await withPool({ inlineMaxRecords: 100 }, async (pool, offloads) => {
+    // 100 empty records: a few hundred bytes, well inside the byte budget; walked inline.
+    assert.equal(pool.walk(zeros(100, 0, "none")), 1099);
+    assert.equal(offloads.count, 0);
+    // One more record than the bound: handed over, and answered as the inline walk answers it.
+    for (const codec of ["none", "zstd"] as const) {
+      const many = zeros(101, 0, codec);
+      const walked = pool.walk(many);
+      assert.ok(walked instanceof Promise);
+      assert.equal(await walked, walkRecords(many));
+    }
+    assert.equal(offloads.count, 2);
+  });
+});
+
 Deno.test("a batch that decompresses beyond the budget is walked by a worker while timers run", async () => {
   await withPool({}, async (pool, offloads) => {
     // 30 MB of records in a batch of about 150 KiB: tens of ms of work on one thread.
