@@ -327,9 +327,9 @@ export const SETTINGS: readonly Setting[] = [
     field: "broker.logSegmentBytes",
     type: "int",
     default: 1 * GIB,
-    min: 14,
+    min: 1 * MIB,
     max: MAX_INT32,
-    doc: "Size at which a partition's active segment is rolled.",
+    doc: "Size at which a partition's active segment is rolled; at least 1 MiB, as in Kafka 4.",
   },
   {
     key: "log.roll.ms",

@@ -53,8 +53,8 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
     name: "segment.bytes",
     type: "int",
     brokerKey: "log.segment.bytes",
-    doc: "Roll a new segment file at this size.",
-    validate: integer(14n, 2147483647n),
+    doc: "Roll a new segment file at this size; at least 1 MiB, as in Kafka 4 (KIP-1030).",
+    validate: integer(1048576n, 2147483647n),
   },
   {
     name: "segment.ms",

@@ -164,6 +164,20 @@ Deno.test("CreateTopics: a name given twice gets one INVALID_REQUEST and is not 
   });
 });
 
+Deno.test("CreateTopics: segment.bytes below 1 MiB is INVALID_CONFIG, as in Kafka 4", async () => {
+  await withBroker(async (h) => {
+    const withSegment = (name: string, value: string) => ({
+      name,
+      configs: [{ name: "segment.bytes", value }],
+    });
+    const [small] = await createTopics(h, [withSegment("small", String(1024 * 1024 - 1))]);
+    assert.equal(small.errorCode, ErrorCode.INVALID_CONFIG);
+    assert.match(small.errorMessage, /segment\.bytes/);
+    const [least] = await createTopics(h, [withSegment("least", String(1024 * 1024))]);
+    assert.equal(least.errorCode, ErrorCode.NONE);
+  });
+});
+
 Deno.test("CreateTopics reports the first problem in Kafka's order", async (t) => {
   await withBroker(async (h) => {
     const refusal = async (topic: NewTopic) => (await createTopics(h, [topic]))[0].errorCode;
