@@ -68,3 +68,58 @@ export function epochError(partition: Partition, currentLeaderEpoch: number): nu
     ? ErrorCode.UNKNOWN_LEADER_EPOCH
     : ErrorCode.FENCED_LEADER_EPOCH;
 }
+
+/** A request's topics with every partition once; see {@link oncePerPartition}. */
+export interface Deduplicated<T, P> {
+  readonly topics: readonly T[];
+  /** The partitions (as kept) that the request named more than once. */
+  readonly repeated: ReadonlySet<P>;
+}
+
+/**
+ * A request's topics with every partition once, as Kafka reads Produce, Fetch, ListOffsets and
+ * DeleteRecords requests into a map keyed by topic and partition: a partition named more than once
+ * keeps the place of its first naming and the fields of its last, and a topic given in several
+ * entries becomes one entry at its first place. A request that names each partition once (every
+ * client's) comes back as it is.
+ */
+export function oncePerPartition<T, P>(
+  topics: readonly T[],
+  topicKey: (t: T) => unknown,
+  partitionsOf: (t: T) => readonly P[],
+  indexOf: (p: P) => number,
+  withPartitions: (t: T, partitions: P[]) => T,
+): Deduplicated<T, P> {
+  if (topics.length === 1 && partitionsOf(topics[0]!).length <= 1) {
+    return { topics, repeated: new Set() };
+  }
+  const byTopic = new Map<unknown, { first: T; partitions: Map<number, P> }>();
+  const repeatedAt = new Map<unknown, Set<number>>();
+  let named = 0;
+  for (const t of topics) {
+    const key = topicKey(t);
+    let entry = byTopic.get(key);
+    if (entry === undefined) byTopic.set(key, entry = { first: t, partitions: new Map() });
+    for (const p of partitionsOf(t)) {
+      named++;
+      const index = indexOf(p);
+      if (entry.partitions.has(index)) {
+        let at = repeatedAt.get(key);
+        if (at === undefined) repeatedAt.set(key, at = new Set());
+        at.add(index);
+      }
+      entry.partitions.set(index, p); // a Map keeps the first place of a key set again
+    }
+  }
+  let kept = 0;
+  for (const entry of byTopic.values()) kept += entry.partitions.size;
+  if (kept === named && byTopic.size === topics.length) return { topics, repeated: new Set() };
+  const repeated = new Set<P>();
+  for (const [key, at] of repeatedAt) {
+    for (const index of at) repeated.add(byTopic.get(key)!.partitions.get(index)!);
+  }
+  return {
+    topics: [...byTopic.values()].map((e) => withPartitions(e.first, [...e.partitions.values()])),
+    repeated,
+  };
+}

@@ -15,7 +15,13 @@
 import type { BufferPool } from "../../buffer_pool.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import type { Partition, ReadResult } from "../../cluster/partition.ts";
-import { epochError, NO_LEADER_EPOCH, resolvePartition, topicName } from "./_partitions.ts";
+import {
+  epochError,
+  NO_LEADER_EPOCH,
+  oncePerPartition,
+  resolvePartition,
+  topicName,
+} from "./_partitions.ts";
 import { big, defineHandler, num } from "./_util.ts";
 
 interface FetchPartitionRequest {
@@ -55,7 +61,16 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
   if (body.sessionEpoch !== INITIAL_EPOCH && body.sessionEpoch !== FINAL_EPOCH) {
     return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
   }
-  const slots: Slot[][] = body.topics.map((t) => {
+  // A partition named twice is read once, from its last naming's offset, as Kafka's map of the
+  // request keeps it.
+  const { topics } = oncePerPartition(
+    body.topics,
+    (t) => byId ? t.topicId : t.topic,
+    (t) => t.partitions,
+    (p) => p.partition,
+    (t, partitions) => ({ ...t, partitions }),
+  );
+  const slots: Slot[][] = topics.map((t) => {
     const name = topicName(broker, byId, t.topic, t.topicId);
     return t.partitions.map((request): Slot => {
       const resolved = resolvePartition(broker, name, request.partition, byId);
@@ -91,7 +106,7 @@ export const fetchHandler = defineHandler<FetchRequest>(async (broker, request) 
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
     sessionId: 0,
-    responses: body.topics.map((t, ti) => ({
+    responses: topics.map((t, ti) => ({
       topic: t.topic ?? "",
       topicId: t.topicId,
       partitions: t.partitions.map((p, pi) => {

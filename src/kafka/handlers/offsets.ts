@@ -6,7 +6,12 @@
  * @module
  */
 import { ErrorCode } from "../protocol/errors.ts";
-import { epochError, isUnknownPartition, resolvePartition } from "./_partitions.ts";
+import {
+  epochError,
+  isUnknownPartition,
+  oncePerPartition,
+  resolvePartition,
+} from "./_partitions.ts";
 import { internalTopicRefusal } from "./_topics.ts";
 import { big, defineHandler, num } from "./_util.ts";
 
@@ -32,28 +37,19 @@ const SPECIAL_TIMESTAMP_SINCE: ReadonlyMap<bigint, number> = new Map([
   [-5n, 9],
 ]);
 
-const partitionKey = (topic: string, partition: number) => `${partition}:${topic}`;
-
-/** Partitions named more than once in one request; Kafka answers each naming INVALID_REQUEST. */
-function repeatedPartitions(topics: ListOffsetsRequest["topics"]): Set<string> {
-  const seen = new Set<string>();
-  const repeated = new Set<string>();
-  for (const t of topics) {
-    for (const p of t.partitions) {
-      const key = partitionKey(t.name, p.partitionIndex);
-      if (seen.has(key)) repeated.add(key);
-      seen.add(key);
-    }
-  }
-  return repeated;
-}
-
 export const listOffsetsHandler = defineHandler<ListOffsetsRequest>(
   async (broker, { version, body }) => {
-    const repeated = repeatedPartitions(body.topics);
+    // A partition named more than once is answered once, INVALID_REQUEST, as Kafka answers it.
+    const { topics, repeated } = oncePerPartition(
+      body.topics,
+      (t) => t.name,
+      (t) => t.partitions,
+      (p) => p.partitionIndex,
+      (t, partitions) => ({ ...t, partitions }),
+    );
     return {
       throttleTimeMs: 0,
-      topics: await Promise.all(body.topics.map(async (t) => ({
+      topics: await Promise.all(topics.map(async (t) => ({
         name: t.name,
         partitions: await Promise.all(t.partitions.map(async (p) => {
           const base = {
@@ -62,7 +58,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest>(
             offset: -1n,
             leaderEpoch: -1,
           };
-          if (repeated.has(partitionKey(t.name, p.partitionIndex))) {
+          if (repeated.has(p)) {
             return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
           }
           const since = p.timestamp < 0n ? SPECIAL_TIMESTAMP_SINCE.get(p.timestamp) : 0;
@@ -129,30 +125,40 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest>(async (
   { body },
 ) => ({
   throttleTimeMs: 0,
-  topics: await Promise.all(body.topics.map(async (t) => ({
-    name: t.name,
-    partitions: await Promise.all(t.partitions.map(async (p) => {
-      const refused = (errorCode: number) => ({
-        partitionIndex: p.partitionIndex,
-        lowWatermark: -1n,
-        errorCode,
-      });
-      // Kafka answers a partition it does not know first, then refuses every internal topic
-      // (there, the group offsets), then checks leadership.
-      const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
-      if (!resolved.ok && isUnknownPartition(resolved.errorCode)) {
-        return refused(resolved.errorCode);
-      }
-      if (internalTopicRefusal(t.name) !== undefined) {
-        return refused(ErrorCode.INVALID_TOPIC_EXCEPTION);
-      }
-      if (!resolved.ok) return refused(resolved.errorCode);
-      const result = await resolved.partition.deleteRecordsBefore(num(p.offset));
-      return {
-        partitionIndex: p.partitionIndex,
-        lowWatermark: big(result.lowWatermark),
-        errorCode: result.errorCode,
-      };
+  // A partition named twice is moved once, to its last naming's offset, as Kafka's map of the
+  // request keeps it.
+  topics: await Promise.all(
+    oncePerPartition(
+      body.topics,
+      (t) => t.name,
+      (t) => t.partitions,
+      (p) => p.partitionIndex,
+      (t, partitions) => ({ ...t, partitions }),
+    ).topics.map(async (t) => ({
+      name: t.name,
+      partitions: await Promise.all(t.partitions.map(async (p) => {
+        const refused = (errorCode: number) => ({
+          partitionIndex: p.partitionIndex,
+          lowWatermark: -1n,
+          errorCode,
+        });
+        // Kafka answers a partition it does not know first, then refuses every internal topic
+        // (there, the group offsets), then checks leadership.
+        const resolved = resolvePartition(broker, t.name, p.partitionIndex, false);
+        if (!resolved.ok && isUnknownPartition(resolved.errorCode)) {
+          return refused(resolved.errorCode);
+        }
+        if (internalTopicRefusal(t.name) !== undefined) {
+          return refused(ErrorCode.INVALID_TOPIC_EXCEPTION);
+        }
+        if (!resolved.ok) return refused(resolved.errorCode);
+        const result = await resolved.partition.deleteRecordsBefore(num(p.offset));
+        return {
+          partitionIndex: p.partitionIndex,
+          lowWatermark: big(result.lowWatermark),
+          errorCode: result.errorCode,
+        };
+      })),
     })),
-  }))),
+  ),
 }));

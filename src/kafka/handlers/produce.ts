@@ -11,7 +11,12 @@ import { CloseConnection } from "../server/types.ts";
 import { BatchView, hasTransactionalBatch } from "../records/mod.ts";
 import type { ProduceResult } from "../../cluster/partition.ts";
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
-import { isUnknownPartition, resolvePartition, topicName } from "./_partitions.ts";
+import {
+  isUnknownPartition,
+  oncePerPartition,
+  resolvePartition,
+  topicName,
+} from "./_partitions.ts";
 import { autoCreateTopic, internalTopicRefusal } from "./_topics.ts";
 import { big, defineHandler } from "./_util.ts";
 
@@ -70,7 +75,16 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
       }
     }
   }
-  const pending = body.topicData.map((topic) => {
+  // A partition named twice is written once, with its last naming's batch, as Kafka's map of the
+  // request keeps it.
+  const { topics } = oncePerPartition(
+    body.topicData,
+    (t) => byId ? t.topicId : t.name,
+    (t) => t.partitionData,
+    (p) => p.index,
+    (t, partitionData) => ({ ...t, partitionData }),
+  );
+  const pending = topics.map((topic) => {
     const name = topicName(broker, byId, topic.name, topic.topicId);
     return topic.partitionData.map((p): Promise<ProduceResult> => {
       // Kafka's order: unknown partitions, the records' form, acks, then the partition itself.
@@ -109,7 +123,7 @@ export const produceHandler = defineHandler<ProduceRequest>(async (broker, { ver
     return new CloseConnection(`acks=0 produce failed on ${errors} partition(s)`);
   }
   return {
-    responses: body.topicData.map((topic, t) => ({
+    responses: topics.map((topic, t) => ({
       name: topic.name ?? "",
       topicId: topic.topicId,
       partitionResponses: topic.partitionData.map((p, i) => {

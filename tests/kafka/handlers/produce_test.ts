@@ -228,3 +228,58 @@ Deno.test("Produce: a batch whose records do not fit it is refused and never ser
     assert.deepEqual(await stored(h, "t"), []);
   });
 });
+
+Deno.test("a partition named twice in Produce, Fetch or DeleteRecords is served once, as its last naming asks", async () => {
+  await withBroker(async (h) => {
+    await createdTopic(h, "d");
+    const batch = (n: number) =>
+      buildBatch(Array.from({ length: n }, () => ({ value: enc.encode("v"), timestampMs: 1000 })));
+    // Kafka reads the request into a map by partition: one batch of 2 records is written, not 3.
+    const produced: Any = await h.call(ApiKey.Produce, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [1, 2].map((n) => ({
+        name: "d",
+        partitionData: [{ index: 0, records: batch(n) }],
+      })),
+    });
+    assert.equal(produced.responses.length, 1);
+    assert.deepEqual(
+      produced.responses[0].partitionResponses.map((
+        p: Any,
+      ) => [p.index, p.errorCode, p.baseOffset]),
+      [[0, ErrorCode.NONE, 0n]],
+    );
+    assert.equal(await logEnd(h, "d"), 2n);
+    assert.equal((await produce(h, [{ name: "d", records: batch(1) }]))[0].baseOffset, 2n);
+    // Fetch: read once, from the last naming's offset.
+    const fetchBody = fetchRequestBody("d", 0, 0) as Any;
+    const from = (offset: number) => ({
+      ...fetchBody.topics[0].partitions[0],
+      fetchOffset: BigInt(offset),
+    });
+    fetchBody.topics = [{ topic: "d", partitions: [from(0)] }, {
+      topic: "d",
+      partitions: [from(2)],
+    }];
+    const fetched: Any = await h.call(ApiKey.Fetch, 12, fetchBody);
+    assert.equal(fetched.responses.length, 1);
+    assert.equal(fetched.responses[0].partitions.length, 1);
+    const batches = splitBatches(fetched.responses[0].partitions[0].records);
+    assert.deepEqual(batches.map((b: BatchView) => b.baseOffset), [2]);
+    // DeleteRecords: moved once, to the last naming's offset (1, not the first naming's 2).
+    const deleted: Any = await h.call(ApiKey.DeleteRecords, 2, {
+      topics: [2n, 1n].map((offset) => ({
+        name: "d",
+        partitions: [{ partitionIndex: 0, offset }],
+      })),
+      timeoutMs: 1000,
+    });
+    assert.equal(deleted.topics.length, 1);
+    assert.deepEqual(
+      deleted.topics[0].partitions.map((p: Any) => [p.partitionIndex, p.errorCode, p.lowWatermark]),
+      [[0, ErrorCode.NONE, 1n]],
+    );
+  });
+});
