@@ -161,17 +161,55 @@ export function splitBatches(blob: Uint8Array, options: SplitOptions = {}): Batc
   const verify = options.verifyCrc ?? true;
   const out: BatchView[] = [];
   let pos = 0;
-  if (blob.length === 0) throw new RecordBatchError("truncated", "empty records");
-  while (pos < blob.length) {
-    const batch = checkFraming(blob, pos, maxBatchBytes);
+  do {
+    checkProducedFraming(blob, pos);
+    // A whole batch beyond the bound is refused as one too many, whatever it holds (Kafka's order).
     if (out.length >= maxBatches) {
       throw new RecordBatchError("tooManyBatches", `more than ${maxBatches} batches`);
     }
+    const batch = checkFraming(blob, pos, maxBatchBytes);
     validateBatch(batch, verify);
     out.push(batch);
     pos += batch.sizeBytes;
-  }
+  } while (pos < blob.length);
   return out;
+}
+
+/** Kafka's batch length below which no batch of any magic fits (its v0 record overhead). */
+const MIN_LENGTH_ANY_MAGIC = 14;
+/** Bytes up to and including the magic byte. */
+const BYTES_TO_MAGIC = Field.magic + 1;
+
+/**
+ * The checks Kafka makes, in its order, when it reads a batch out of a produced blob (its log
+ * input stream, then Produce's one-batch rule), so each problem gets Kafka's code: a length below
+ * any batch's or a magic no version has is a corrupt message; fewer bytes than a length and a
+ * magic, or than the length claims, is no batch, an invalid record. Kafka takes such bytes after
+ * a whole batch as the end of the blob and drops them; here they are refused the same way.
+ */
+function checkProducedFraming(blob: Uint8Array, pos: number): void {
+  const left = blob.length - pos;
+  const noBatch = (why: string) =>
+    new RecordBatchError(
+      "incomplete",
+      `${pos === 0 ? "no record batch" : "bytes after the batch"}: ${why}`,
+    );
+  if (left < BATCH_LENGTH_PREFIX_BYTES) throw noBatch(`${left} bytes at ${pos}`);
+  // Read by hand: this runs on every produced batch, and a DataView is an allocation.
+  const at = pos + Field.batchLength;
+  const batchLength = (blob[at]! << 24) | (blob[at + 1]! << 16) | (blob[at + 2]! << 8) |
+    blob[at + 3]!;
+  if (batchLength < MIN_LENGTH_ANY_MAGIC) {
+    throw new RecordBatchError("badLength", `batchLength ${batchLength} at ${pos}`);
+  }
+  if (left < BYTES_TO_MAGIC) throw noBatch(`${left} bytes at ${pos}`);
+  const magic = (blob[pos + Field.magic]! << 24) >> 24;
+  if (magic < 0 || magic > 2) {
+    throw new RecordBatchError("unknownMagic", `magic ${magic} at ${pos}`);
+  }
+  if (batchLength + BATCH_LENGTH_PREFIX_BYTES > left) {
+    throw noBatch(`a batch of ${batchLength + BATCH_LENGTH_PREFIX_BYTES} bytes, ${left} left`);
+  }
 }
 
 /**

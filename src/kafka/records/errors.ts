@@ -17,8 +17,10 @@ export type KafkaCode = (typeof KafkaCode)[keyof typeof KafkaCode];
 /** What went wrong, for logs and tests; `code` is what the client sees. */
 export type RecordErrorKind =
   | "truncated"
+  | "incomplete"
   | "badLength"
   | "badMagic"
+  | "unknownMagic"
   | "badCrc"
   | "badCount"
   | "badCodec"
@@ -29,9 +31,14 @@ export type RecordErrorKind =
 
 const codeOf: Record<RecordErrorKind, KafkaCode> = {
   truncated: KafkaCode.CORRUPT_MESSAGE,
+  // No whole batch where a produced one should start: Kafka reads no batch there, which
+  // Produce v3+ refuses as an invalid record.
+  incomplete: KafkaCode.INVALID_RECORD,
   badLength: KafkaCode.CORRUPT_MESSAGE,
-  // Produce v3+ carries magic 2 only; Kafka refuses older batches as invalid records.
+  // Produce v3+ carries magic 2 only; Kafka refuses older batches as invalid records...
   badMagic: KafkaCode.INVALID_RECORD,
+  // ...and a magic no version has as a corrupt one.
+  unknownMagic: KafkaCode.CORRUPT_MESSAGE,
   badCrc: KafkaCode.CORRUPT_MESSAGE,
   badCount: KafkaCode.INVALID_RECORD,
   badCodec: KafkaCode.UNSUPPORTED_COMPRESSION_TYPE,

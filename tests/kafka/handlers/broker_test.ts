@@ -294,12 +294,18 @@ Deno.test("produce refuses corrupt, oversized and badly acked batches", async ()
     assert.equal(refusedCorrupt.errorCode, ErrorCode.CORRUPT_MESSAGE);
     // A refusal of the whole batch names no record (a record error would blame record 0 alone).
     assert.deepEqual(refusedCorrupt.recordErrors, []);
-    // What Kafka refuses as an invalid record: no batch, an old magic, a control batch, a producer
-    // id without a sequence. An unknown partition is told first.
+    // A magic no version has is corrupt too.
+    const magic3 = batch(["m"]);
+    magic3[16] = 3;
+    assert.equal((await produce(h, "t", 0, magic3)).errorCode, ErrorCode.CORRUPT_MESSAGE);
+    // What Kafka refuses as an invalid record: no batch (nothing, or fewer bytes than the batch
+    // claims), an old magic, a control batch, a producer id without a sequence. An unknown
+    // partition is told first.
     const magic1 = batch(["m"]);
     magic1[16] = 1;
     const invalid = [
       new Uint8Array(0),
+      batch(["cut"]).subarray(0, 40),
       magic1,
       buildBatch([{ value: enc.encode("c") }], { control: true }),
       buildBatch([{ value: enc.encode("p") }], { producerId: 5n, producerEpoch: 0 }),

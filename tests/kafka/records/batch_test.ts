@@ -111,15 +111,43 @@ Deno.test("record batch v2", async (t) => {
 
   await t.step("splitBatches refuses each kind of bad input with its Kafka code", () => {
     const good = specBatch();
-    expectCode(() => splitBatches(new Uint8Array(0)), 2, "truncated");
-    expectCode(() => splitBatches(good.subarray(0, 40)), 2, "truncated");
-    expectCode(() => splitBatches(good.subarray(0, good.length - 1)), 2, "truncated");
+    // Kafka's reading order: fewer bytes than a batch length and magic, or than the length
+    // claims, is no batch (INVALID_RECORD); a length below any batch's or a magic no version has
+    // is corrupt (CORRUPT_MESSAGE).
+    expectCode(() => splitBatches(new Uint8Array(0)), 87, "incomplete");
+    expectCode(() => splitBatches(good.subarray(0, 11)), 87, "incomplete");
+    expectCode(() => splitBatches(good.subarray(0, 16)), 87, "incomplete");
+    expectCode(() => splitBatches(good.subarray(0, 40)), 87, "incomplete");
+    expectCode(() => splitBatches(good.subarray(0, good.length - 1)), 87, "incomplete");
     const magic1 = good.slice();
     magic1[16] = 1;
     expectCode(() => splitBatches(magic1), 87, "badMagic");
+    for (const magic of [3, -1]) {
+      const unknown = good.slice();
+      new DataView(unknown.buffer).setInt8(16, magic);
+      expectCode(() => splitBatches(unknown), 2, "unknownMagic");
+    }
     const shortLen = good.slice();
     new DataView(shortLen.buffer).setInt32(8, 10);
     expectCode(() => splitBatches(shortLen), 2, "badLength");
+    // The length is read before the magic: a short length with any magic is corrupt.
+    new DataView(shortLen.buffer).setInt8(16, 9);
+    expectCode(() => splitBatches(shortLen.subarray(0, 14)), 2, "badLength");
+    // A length Kafka's v0/v1 batches may have but a v2 batch may not: corrupt, as Kafka's check
+    // of the batch finds it.
+    const v2Short = good.slice();
+    new DataView(v2Short.buffer).setInt32(8, 30);
+    expectCode(() => splitBatches(v2Short), 2, "badLength");
+    // Bytes after the one batch: refused (Kafka drops them unread; a second whole batch is one
+    // too many there too, whatever it holds).
+    const trailing = new Uint8Array(good.length + 5);
+    trailing.set(good);
+    expectCode(() => splitBatches(trailing), 87, "incomplete");
+    const second = new Uint8Array(good.length * 2);
+    second.set(good);
+    second.set(good, good.length);
+    new DataView(second.buffer).setInt32(good.length + 8, 20);
+    expectCode(() => splitBatches(second.subarray(0, good.length + 32)), 87, "tooManyBatches");
     const flipped = good.slice();
     flipped[good.length - 1]! ^= 0x40;
     expectCode(() => splitBatches(flipped), 2, "badCrc");
