@@ -121,8 +121,10 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
           onHandle: (event, openNow) => deps.metrics.log.fileHandle(event, openNow),
         }),
         onSync: (seconds) => deps.metrics.log.fsyncObserved(seconds),
+        producerIdExpirationMs: config.broker.producerIdExpirationMs,
       },
       retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,
+      producerIdExpirationCheckIntervalMs: config.broker.producerIdExpirationCheckIntervalMs,
       openConcurrency: config.broker.logOpenConcurrency,
       recordWalker: walker,
     });

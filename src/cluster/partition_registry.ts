@@ -30,6 +30,11 @@ export interface RegistryOptions {
   readonly logOptions: PartitionLogOptions;
   /** How often retention runs over every partition; 0 disables the timer (tests). */
   readonly retentionCheckIntervalMs: number;
+  /**
+   * How often every partition forgets its expired producers (`logOptions.producerIdExpirationMs`,
+   * `producer.id.expiration.check.interval.ms`); 0 or absent: no timer (tests).
+   */
+  readonly producerIdExpirationCheckIntervalMs?: number;
   /** Partition logs opened at once (`log.open.concurrency`). */
   readonly openConcurrency: number;
   /** Walks produced batches before they are stored (default: on the main thread). */
@@ -40,6 +45,7 @@ export class LocalPartitionRegistry implements PartitionRegistry {
   readonly #partitions = new Map<string, LocalPartition>();
   #queue: Promise<void> = Promise.resolve();
   #retentionTimer: ReturnType<typeof setInterval> | undefined;
+  #producerExpiryTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   private constructor(readonly meta: MetaStore, readonly options: RegistryOptions) {}
@@ -55,6 +61,15 @@ export class LocalPartitionRegistry implements PartitionRegistry {
       );
       Deno.unrefTimer(timer);
       registry.#retentionTimer = timer;
+    }
+    const expiryIntervalMs = options.producerIdExpirationCheckIntervalMs ?? 0;
+    if (expiryIntervalMs > 0) {
+      const timer = setInterval(
+        () => registry.#enqueue(() => registry.removeExpiredProducers()),
+        expiryIntervalMs,
+      );
+      Deno.unrefTimer(timer);
+      registry.#producerExpiryTimer = timer;
     }
     return registry;
   }
@@ -83,9 +98,17 @@ export class LocalPartitionRegistry implements PartitionRegistry {
     return deleted;
   }
 
+  /** Every partition forgets its expired producers; returns how many in all. */
+  async removeExpiredProducers(): Promise<number> {
+    let removed = 0;
+    for (const p of this.#partitions.values()) removed += await p.log.removeExpiredProducers();
+    return removed;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#retentionTimer !== undefined) clearInterval(this.#retentionTimer);
+    if (this.#producerExpiryTimer !== undefined) clearInterval(this.#producerExpiryTimer);
     await this.#queue;
     for (const p of this.#partitions.values()) {
       p.wakeAll();

@@ -52,6 +52,8 @@ export interface BrokerConfig {
   readonly minInsyncReplicas: number;
   readonly logMessageTimestampBeforeMaxMs: number;
   readonly logMessageTimestampAfterMaxMs: number;
+  readonly producerIdExpirationMs: number;
+  readonly producerIdExpirationCheckIntervalMs: number;
 }
 
 /** Consumer-group coordinator settings. */

@@ -433,6 +433,28 @@ export const SETTINGS: readonly Setting[] = [
       "a later one is refused (INVALID_TIMESTAMP). One hour, Kafka 4's default: a record from " +
       "the future would otherwise hold its segment back from time retention until then.",
   },
+  {
+    key: "producer.id.expiration.ms",
+    field: "broker.producerIdExpirationMs",
+    type: "int",
+    default: 86_400_000,
+    min: 1,
+    max: MAX_INT32,
+    doc: "A partition forgets an idempotent producer's state (epoch, recent sequences) once its " +
+      "last batch's timestamp is this old (KIP-854; Kafka's default: 1 day). A batch from it " +
+      "afterwards is taken as from a new producer: any sequence is accepted, and a retry of a " +
+      "batch written before is written again.",
+  },
+  {
+    key: "producer.id.expiration.check.interval.ms",
+    field: "broker.producerIdExpirationCheckIntervalMs",
+    type: "int",
+    default: 600_000,
+    min: 1,
+    max: MAX_INT32,
+    doc: "How often every partition's producer state is checked for expired producers (see " +
+      "producer.id.expiration.ms); they are also dropped when a partition is opened.",
+  },
   // Consumer groups
   {
     key: "offsets.topic.num.partitions",

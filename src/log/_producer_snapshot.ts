@@ -8,11 +8,14 @@
  * it true by deleting every snapshot above the log end whenever the log end moves back (a cut
  * tail on open, a suffix truncation), before offsets there can be written again.
  *
- * Format, big-endian: magic `CHRNPSv2`, offset (i64), producer count (u32), then per producer,
- * least recently updated first: producer id (i64), epoch (i16), last offset (i64), batch count
- * (u8, at most 5), and per batch first sequence (i32), last sequence (i32), first offset (i64),
- * last offset (i64), max timestamp (i64); last, a CRC32C (u32) of everything before it. A
- * `CHRNPSv1` snapshot (no max timestamp) is read with max timestamps of -1.
+ * Format, big-endian: magic `CHRNPSv3`, offset (i64), producer count (u32), then per producer,
+ * least recently updated first: producer id (i64), epoch (i16), last offset (i64), last timestamp
+ * (i64), batch count (u8, at most 5), and per batch first sequence (i32), last sequence (i32),
+ * first offset (i64), last offset (i64), max timestamp (i64); last, a CRC32C (u32) of everything
+ * before it. Older formats are read too: `CHRNPSv2` has no last timestamp per producer (it is
+ * taken from the last batch when that batch ends at the last offset, else it is the reader's
+ * `unstampedMs`); `CHRNPSv1` has neither that nor max timestamps (-1 for each batch's, and
+ * `unstampedMs` for the producer's).
  *
  * @module
  */
@@ -27,10 +30,12 @@ import {
 
 export const SNAPSHOT_NAME = /^(\d{20})\.snapshot$/;
 
-const MAGIC = new TextEncoder().encode("CHRNPSv2");
+const MAGIC = new TextEncoder().encode("CHRNPSv3");
+const MAGIC_V2 = new TextEncoder().encode("CHRNPSv2");
 const MAGIC_V1 = new TextEncoder().encode("CHRNPSv1");
 const HEAD_BYTES = MAGIC.length + 8 + 4;
-const PRODUCER_BYTES = 8 + 2 + 8 + 1;
+const PRODUCER_BYTES = 8 + 2 + 8 + 8 + 1;
+const PRODUCER_BYTES_V2 = 8 + 2 + 8 + 1;
 const RANGE_BYTES = 4 + 4 + 8 + 8 + 8;
 const RANGE_BYTES_V1 = 4 + 4 + 8 + 8;
 
@@ -57,7 +62,8 @@ export function encodeSnapshot(
     dv.setBigInt64(at, e.producerId);
     dv.setInt16(at + 8, e.epoch);
     dv.setBigInt64(at + 10, BigInt(e.lastOffset));
-    dv.setUint8(at + 18, e.batches.length);
+    dv.setBigInt64(at + 18, BigInt(e.lastTimestamp));
+    dv.setUint8(at + 26, e.batches.length);
     at += PRODUCER_BYTES;
     for (const r of e.batches) {
       dv.setInt32(at, r.firstSeq);
@@ -74,16 +80,21 @@ export function encodeSnapshot(
 
 /**
  * The producers a snapshot holds, oldest first, or why it cannot be used: wrong magic, offset or
- * CRC, or lengths that do not add up.
+ * CRC, or lengths that do not add up. `unstampedMs` stands in for a producer's last timestamp
+ * that an older format does not give (the load time, so it expires one period after the upgrade).
  */
 export function decodeSnapshot(
   offset: number,
   bytes: Uint8Array,
+  unstampedMs: number,
 ): ProducerSnapshotEntry[] | string {
   if (bytes.length < HEAD_BYTES + 4) return `${bytes.length} bytes is too short`;
-  const v1 = MAGIC_V1.every((b, i) => bytes[i] === b);
-  if (!v1 && MAGIC.some((b, i) => bytes[i] !== b)) return "bad magic";
-  const rangeBytes = v1 ? RANGE_BYTES_V1 : RANGE_BYTES;
+  const is = (magic: Uint8Array) => magic.every((b, i) => bytes[i] === b);
+  const version = is(MAGIC) ? 3 : is(MAGIC_V2) ? 2 : is(MAGIC_V1) ? 1 : 0;
+  if (version === 0) return "bad magic";
+  const producerBytes = version === 3 ? PRODUCER_BYTES : PRODUCER_BYTES_V2;
+  const countAt = producerBytes - 1;
+  const rangeBytes = version === 1 ? RANGE_BYTES_V1 : RANGE_BYTES;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const body = bytes.length - 4;
   if (dv.getUint32(body) !== crc32c(bytes.subarray(0, body))) return "bad CRC";
@@ -93,28 +104,36 @@ export function decodeSnapshot(
   const entries: ProducerSnapshotEntry[] = [];
   let at = HEAD_BYTES;
   for (let i = 0; i < count; i++) {
-    if (at + PRODUCER_BYTES > body) return "truncated producer";
-    const n = dv.getUint8(at + 18);
-    if (n > BATCHES_PER_PRODUCER || at + PRODUCER_BYTES + n * rangeBytes > body) {
+    if (at + producerBytes > body) return "truncated producer";
+    const n = dv.getUint8(at + countAt);
+    if (n > BATCHES_PER_PRODUCER || at + producerBytes + n * rangeBytes > body) {
       return `bad batch count ${n}`;
     }
     const batches: SequenceRange[] = [];
-    for (let j = 0, r = at + PRODUCER_BYTES; j < n; j++, r += rangeBytes) {
+    for (let j = 0, r = at + producerBytes; j < n; j++, r += rangeBytes) {
       batches.push({
         firstSeq: dv.getInt32(r),
         lastSeq: dv.getInt32(r + 4),
         firstOffset: Number(dv.getBigInt64(r + 8)),
         lastOffset: Number(dv.getBigInt64(r + 16)),
-        maxTimestamp: v1 ? -1 : Number(dv.getBigInt64(r + 24)),
+        maxTimestamp: version === 1 ? -1 : Number(dv.getBigInt64(r + 24)),
       });
     }
+    const lastOffset = Number(dv.getBigInt64(at + 10));
+    const last = batches[batches.length - 1];
+    const lastTimestamp = version === 3
+      ? Number(dv.getBigInt64(at + 18))
+      : version === 2 && last?.lastOffset === lastOffset
+      ? last.maxTimestamp
+      : unstampedMs;
     entries.push({
       producerId: dv.getBigInt64(at),
       epoch: dv.getInt16(at + 8),
-      lastOffset: Number(dv.getBigInt64(at + 10)),
+      lastOffset,
+      lastTimestamp,
       batches,
     });
-    at += PRODUCER_BYTES + n * rangeBytes;
+    at += producerBytes + n * rangeBytes;
   }
   return at === body ? entries : `${body - at} bytes after the last producer`;
 }
@@ -142,12 +161,16 @@ export async function writeSnapshot(
   await disk.rename(tmp, name);
 }
 
-/** The snapshot at `offset`, or why it cannot be used (a missing file included). */
+/**
+ * The snapshot at `offset`, or why it cannot be used (a missing file included); `unstampedMs` as
+ * {@link decodeSnapshot} takes it.
+ */
 export async function readSnapshot(
   disk: Disk,
   dir: string,
   offset: number,
   maxBytes: number,
+  unstampedMs: number,
 ): Promise<ProducerSnapshotEntry[] | string> {
   let f;
   try {
@@ -158,7 +181,7 @@ export async function readSnapshot(
   try {
     const size = await f.size();
     if (size > maxBytes) return `${size} bytes is over the bound of ${maxBytes}`;
-    return decodeSnapshot(offset, await f.read(0, size));
+    return decodeSnapshot(offset, await f.read(0, size), unstampedMs);
   } finally {
     f.close();
   }

@@ -15,6 +15,7 @@
  * await log.offsetForTimestamp(ts); await log.maxTimestamp();   // ListOffsets
  * log.logStartOffset; log.logEndOffset; log.sizeBytes;
  * log.producers.check(view);        // idempotence: inSequence | duplicate | outOfOrder | fenced
+ * await log.removeExpiredProducers(); // producerIdExpirationMs since a producer's last batch
  * await log.close();
  * ```
  *
@@ -37,6 +38,8 @@
  * first torn or corrupt batch and everything after it are cut. Producer
  * state comes from the newest producer snapshot (written at every roll and clean close) and the
  * batch headers after it, so an open reads what was written since the last roll, not the log.
+ * A producer whose last batch is `producerIdExpirationMs` old is dropped at open and by
+ * `removeExpiredProducers` (Kafka's `producer.id.expiration.ms`).
  *
  * Storage goes through {@link Disk}: {@link DenoDisk} in production, {@link MemoryDisk} in tests
  * (crash loses unsynced bytes; tear, cut and corrupt helpers; injected call failures).

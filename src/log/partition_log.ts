@@ -74,6 +74,12 @@ export interface PartitionLogOptions {
   readonly scanChunkBytes?: number;
   /** Bound on producers tracked for idempotence. Default 100,000. */
   readonly maxProducers?: number;
+  /**
+   * A producer's state is forgotten once its last batch's max timestamp is this old by `nowMs`
+   * (Kafka's `producer.id.expiration.ms`): at open, and by {@link PartitionLog.removeExpiredProducers}.
+   * Default 1 day.
+   */
+  readonly producerIdExpirationMs?: number;
   /** Told the duration of every completed append fdatasync (the fsync latency metric). */
   readonly onSync?: ((seconds: number) => void) | undefined;
   /** Scratch buffers for coalesced writes, shared by a node's logs. Default: a process-wide one. */
@@ -154,6 +160,13 @@ export interface TimestampLookup {
 const DAY_MS = 86_400_000;
 
 /**
+ * Producers looked at per slice of {@link PartitionLog.removeExpiredProducers}. One pass over
+ * 100,000 took 1.9-9.8 ms when none expired and 20-33 ms when all did (deletes dominate); a
+ * slice of 1,000 took 0.02-0.2 ms (median; 99th percentile under 0.7 ms).
+ */
+const EXPIRY_SLICE_ENTRIES = 1_000;
+
+/**
  * Bound on bytes coalesced into one write (the first append is taken whatever its size): one
  * pooled write buffer.
  */
@@ -214,6 +227,7 @@ interface Resolved {
   readonly verifyCrcOnRead: boolean;
   readonly scanChunkBytes: number;
   readonly maxProducers: number;
+  readonly producerIdExpirationMs: number;
   readonly onSync: ((seconds: number) => void) | undefined;
   readonly writeBuffers: BufferPool;
   readonly indexCache: IndexCache;
@@ -234,6 +248,7 @@ function resolve(o: PartitionLogOptions): Resolved {
     verifyCrcOnRead: o.verifyCrcOnRead ?? true,
     scanChunkBytes: o.scanChunkBytes ?? 1024 * 1024,
     maxProducers: o.maxProducers ?? 100_000,
+    producerIdExpirationMs: o.producerIdExpirationMs ?? DAY_MS,
     onSync: o.onSync,
     writeBuffers: o.writeBuffers ?? defaultWriteBuffers,
     indexCache: o.indexCache ?? new IndexCache(DEFAULT_INDEX_CACHE_BYTES),
@@ -244,6 +259,9 @@ function resolve(o: PartitionLogOptions): Resolved {
   }
   if (!(r.indexIntervalBytes > 0 && r.scanChunkBytes >= 4096 && r.maxPendingBytes > 0)) {
     throw new RangeError("indexIntervalBytes, scanChunkBytes and maxPendingBytes must be positive");
+  }
+  if (!(r.producerIdExpirationMs > 0)) {
+    throw new RangeError(`producerIdExpirationMs ${r.producerIdExpirationMs} must be positive`);
   }
   return r;
 }
@@ -890,6 +908,27 @@ export class PartitionLog {
   }
 
   /**
+   * Forgets the producers whose last batch is `producerIdExpirationMs` old or older by the log's
+   * clock (Kafka's periodic producer-id expiration; an open or truncation does it after loading
+   * the state, as Kafka drops expired producers when it loads); their next batches are those of
+   * unknown producers, and snapshots written afterwards leave them out. Returns how many.
+   * Runs beside appends, {@link EXPIRY_SLICE_ENTRIES} producers at a time with a macrotask
+   * between slices, so a full table does not hold the event loop; a close stops it.
+   */
+  async removeExpiredProducers(): Promise<number> {
+    const pass = this.producers.removeExpiredInSlices(
+      this.#o.nowMs(),
+      this.#o.producerIdExpirationMs,
+      EXPIRY_SLICE_ENTRIES,
+    );
+    for (;;) {
+      const step = pass.next();
+      if (step.done || this.#closed) return step.value;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /**
    * ListOffsets by timestamp: the first offset at or after the log start whose record timestamp
    * is >= `timestampMs`, with that timestamp; null when none is.
    */
@@ -1094,6 +1133,7 @@ export class PartitionLog {
     await this.#dropSnapshots((at) => at >= first && at <= this.logEndOffset);
     // A cut below the snapshot replayed from (only a disk that lost synced bytes does that).
     if (from > this.logEndOffset) await this.#rebuildProducers();
+    else await this.removeExpiredProducers();
     await this.#checkpoint();
   }
 
@@ -1112,11 +1152,13 @@ export class PartitionLog {
 
   /**
    * Producer state from the latest usable snapshot and the batch headers after it; from the
-   * whole log when there is none. Batches ending below the log start do not count.
+   * whole log when there is none. Batches ending below the log start do not count, nor do
+   * producers expired by now.
    */
   async #rebuildProducers(): Promise<void> {
     const from = await this.#restoreSnapshot(this.#segments[0]!.baseOffset);
     for (const seg of this.#segments) await this.#replaySegment(seg, from);
+    await this.removeExpiredProducers();
   }
 
   /** Replays the batches of `seg` from offset `from` on into the producer table. */
@@ -1147,7 +1189,9 @@ export class PartitionLog {
     const bound = maxSnapshotBytes(this.#o.maxProducers);
     for (const at of [...this.#snapshots].reverse()) {
       if (at < first) continue;
-      const entries = await readSnapshot(this.#o.disk, this.dir, at, bound);
+      // A producer an older snapshot gives no last timestamp is taken as active now.
+      const now = this.#o.nowMs();
+      const entries = await readSnapshot(this.#o.disk, this.dir, at, bound, now);
       if (typeof entries === "string") {
         logger.warn("producer snapshot {dir}/{name} not used: {why}", {
           dir: this.dir,

@@ -4,6 +4,10 @@
  * it is appended; {@link ProducerStateTable.record} notes an appended batch. Rebuilt on open from
  * the log's latest producer snapshot and the batch headers after it (`_producer_snapshot.ts`).
  *
+ * A producer's state expires once its last batch is `producer.id.expiration.ms` old (KIP-854;
+ * Kafka's ProducerStateManager rule: `now - lastTimestamp >= expirationMs`, the last batch's max
+ * timestamp as stored). Its next batch is then that of an unknown producer.
+ *
  * @module
  */
 
@@ -37,6 +41,8 @@ export interface ProducerSnapshotEntry {
   readonly epoch: number;
   /** Last offset of its last batch (idempotent or not). */
   readonly lastOffset: number;
+  /** Max timestamp of its last batch (idempotent or not) as stored: what its expiry counts from. */
+  readonly lastTimestamp: number;
   /** Its last batches of the current epoch, oldest first; at most {@link BATCHES_PER_PRODUCER}. */
   readonly batches: readonly SequenceRange[];
 }
@@ -46,6 +52,8 @@ interface ProducerEntry {
   /** Oldest first; at most {@link BATCHES_PER_PRODUCER}. */
   batches: SequenceRange[];
   lastOffset: number;
+  /** Max timestamp of the batch ending at `lastOffset`. */
+  lastTimestamp: number;
 }
 
 /** Outcome of checking a batch; the `code` fields are the Kafka error codes to answer with. */
@@ -117,14 +125,18 @@ export class ProducerStateTable {
   record(b: ProducerBatch, firstOffset: number): void {
     if (b.producerId < 0n || b.isControl) return;
     const lastOffset = firstOffset + b.lastOffsetDelta;
+    const lastTimestamp = b.maxTimestamp;
     let e = this.#producers.get(b.producerId);
     if (e) {
       this.#producers.delete(b.producerId);
-      if (b.producerEpoch !== e.epoch) e = { epoch: b.producerEpoch, batches: [], lastOffset };
+      if (b.producerEpoch !== e.epoch) {
+        e = { epoch: b.producerEpoch, batches: [], lastOffset, lastTimestamp };
+      }
     } else {
-      e = { epoch: b.producerEpoch, batches: [], lastOffset };
+      e = { epoch: b.producerEpoch, batches: [], lastOffset, lastTimestamp };
     }
     e.lastOffset = lastOffset;
+    e.lastTimestamp = lastTimestamp;
     if (b.baseSequence >= 0) {
       e.batches.push({
         firstSeq: b.baseSequence,
@@ -149,7 +161,8 @@ export class ProducerStateTable {
   /** Every producer with its state, least recently updated first (the order eviction uses). */
   *entries(): IterableIterator<ProducerSnapshotEntry> {
     for (const [producerId, e] of this.#producers) {
-      yield { producerId, epoch: e.epoch, lastOffset: e.lastOffset, batches: e.batches };
+      const { epoch, lastOffset, lastTimestamp, batches } = e;
+      yield { producerId, epoch, lastOffset, lastTimestamp, batches };
     }
   }
 
@@ -164,6 +177,7 @@ export class ProducerStateTable {
       epoch: entry.epoch,
       batches: entry.batches.slice(-BATCHES_PER_PRODUCER),
       lastOffset: entry.lastOffset,
+      lastTimestamp: entry.lastTimestamp,
     });
     this.#evictPastBound();
   }
@@ -180,6 +194,48 @@ export class ProducerStateTable {
         e.batches = e.batches.filter((r) => r.lastOffset >= offset);
       }
     }
+  }
+
+  /**
+   * Removes every producer whose last batch is `expirationMs` old or older at `nowMs`; returns
+   * how many. One pass over the whole table: a log uses {@link removeExpiredInSlices}.
+   */
+  removeExpired(nowMs: number, expirationMs: number): number {
+    const pass = this.removeExpiredInSlices(nowMs, expirationMs, Infinity);
+    for (;;) {
+      const step = pass.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * {@link removeExpired} as a generator that pauses after every `sliceEntries` producers looked
+   * at, yielding how many it has removed so far, so a caller can let other work run between
+   * slices; it returns the total. The table may change between slices: a producer recorded
+   * meanwhile moves behind the pass's end and is fresh, so the pass looks at no more entries than
+   * the table held when it began.
+   */
+  *removeExpiredInSlices(
+    nowMs: number,
+    expirationMs: number,
+    sliceEntries: number,
+  ): Generator<number, number, void> {
+    if (!(sliceEntries > 0)) throw new RangeError(`sliceEntries ${sliceEntries} must be positive`);
+    let left = this.#producers.size;
+    let inSlice = 0;
+    let removed = 0;
+    for (const [id, e] of this.#producers) {
+      if (left-- === 0) break;
+      if (nowMs - e.lastTimestamp >= expirationMs) {
+        this.#producers.delete(id);
+        removed++;
+      }
+      if (++inSlice === sliceEntries && left > 0) {
+        inSlice = 0;
+        yield removed;
+      }
+    }
+    return removed;
   }
 
   clear(): void {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { LocalPartitionRegistry } from "../../src/cluster/partition_registry.ts";
 import { LocalMetaStore } from "../../src/cluster/meta/local_store.ts";
 import { type Disk, MemoryDisk } from "../../src/log/mod.ts";
+import { buildBatch } from "../../src/kafka/records/mod.ts";
 
 /** A disk whose directory listings (one at the start of every log open) take `delayMs`. */
 class SlowListing extends MemoryDisk {
@@ -37,25 +38,30 @@ async function openWith(dir: string, disk: Disk, openConcurrency: number) {
   return { store, registry };
 }
 
+/** The metadata store under `dir` with topic "t" of `count` partitions created; left open. */
+async function withTopic(dir: string, topicId: string, count: number): Promise<LocalMetaStore> {
+  const { store } = await LocalMetaStore.open(`${dir}/meta`);
+  await store.propose({
+    type: "createTopic",
+    name: "t",
+    topicId,
+    partitions: Array.from({ length: count }, () => ({ replicas: [1] })),
+    // What the broker's settings would otherwise supply.
+    configs: {
+      "segment.bytes": "1048576",
+      "segment.ms": "604800000",
+      "retention.ms": "-1",
+      "retention.bytes": "-1",
+      "max.message.bytes": "1048588",
+    },
+  });
+  return store;
+}
+
 Deno.test("partition registry: opens partition logs up to openConcurrency at a time", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "chronik-registry-" });
   try {
-    const { store } = await LocalMetaStore.open(`${dir}/meta`);
-    await store.propose({
-      type: "createTopic",
-      name: "t",
-      topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-      partitions: Array.from({ length: 12 }, () => ({ replicas: [1] })),
-      // What the broker's settings would otherwise supply.
-      configs: {
-        "segment.bytes": "1048576",
-        "segment.ms": "604800000",
-        "retention.ms": "-1",
-        "retention.bytes": "-1",
-        "max.message.bytes": "1048588",
-      },
-    });
-    await store.close();
+    await (await withTopic(dir, "AAAAAAAAAAAAAAAAAAAAAA", 12)).close();
 
     for (const [concurrency, expected] of [[1, 1], [4, 4], [64, 12]] as const) {
       await t.step(`openConcurrency ${concurrency}: ${expected} at once`, async () => {
@@ -69,6 +75,41 @@ Deno.test("partition registry: opens partition logs up to openConcurrency at a t
           await store.close();
         }
       });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("partition registry: its timer forgets expired producers (producer.id.expiration.ms)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronik-registry-" });
+  try {
+    const store = await withTopic(dir, "AAAAAAAAAAAAAAAAAAAAAQ", 1);
+    let now = 1_700_000_000_000;
+    const registry = await LocalPartitionRegistry.open(store, {
+      dataDir: `${dir}/data`,
+      nodeId: 1,
+      brokerDefaults: () => ({}),
+      logOptions: { disk: new MemoryDisk(), nowMs: () => now, producerIdExpirationMs: 60_000 },
+      retentionCheckIntervalMs: 0,
+      producerIdExpirationCheckIntervalMs: 5,
+      openConcurrency: 1,
+    });
+    try {
+      const log = [...registry.all()][0]!.log;
+      const records = [{ value: new Uint8Array([1]), timestampMs: now }];
+      await log.append([
+        buildBatch(records, { producerId: 4n, producerEpoch: 0, baseSequence: 0 }),
+      ]);
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      await sleep(30); // several checks, none with anything to expire
+      assert.equal(log.producers.size, 1);
+      now += 60_000;
+      for (let waited = 0; log.producers.size > 0 && waited < 2_000; waited += 5) await sleep(5);
+      assert.equal(log.producers.size, 0, "expired by the registry's timer");
+    } finally {
+      await registry.close();
+      await store.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -178,6 +178,23 @@ Deno.test("config refusals name the key and the value", async (t) => {
       "min.insync.replicas",
     );
   });
+  await t.step("producer id expiration (KIP-854): Kafka's defaults, at least 1 ms", () => {
+    const d = buildConfig().broker;
+    assert.equal(d.producerIdExpirationMs, 86_400_000);
+    assert.equal(d.producerIdExpirationCheckIntervalMs, 600_000);
+    const c = buildConfig({
+      fileText: "producer.id.expiration.ms = 1\nproducer.id.expiration.check.interval.ms = 1\n",
+    });
+    assert.equal(c.broker.producerIdExpirationMs, 1);
+    assert.equal(c.broker.producerIdExpirationCheckIntervalMs, 1);
+    for (const key of ["producer.id.expiration.ms", "producer.id.expiration.check.interval.ms"]) {
+      for (const bad of ["0", "-1", String(2 ** 31)]) {
+        const e = refusal(() => buildConfig({ flags: {}, fileText: `${key} = ${bad}\n` }));
+        assert.equal(e.key, key);
+        assert.equal(e.value, Number(bad));
+      }
+    }
+  });
   await t.step("missing file", async () => {
     await assert.rejects(
       () => loadConfig({ configFile: "/nonexistent/chronik.toml" }),

@@ -19,6 +19,7 @@ import {
   ProducerStateTable,
   segmentName,
 } from "../../src/log/mod.ts";
+import { decodeSnapshot } from "../../src/log/_producer_snapshot.ts";
 import { SimRng } from "../sim/rng.ts";
 
 const enc = new TextEncoder();
@@ -36,8 +37,19 @@ function views(records: Uint8Array): BatchView[] {
   return splitBatches(records, { maxBatches: 1_000 });
 }
 
+/**
+ * Batches here carry 1970 timestamps against the real clock, so time retention and producer
+ * expiry are off unless a test turns them on (expiry has its own tests, with a clock).
+ */
+const NO_PRODUCER_EXPIRY = Number.MAX_SAFE_INTEGER;
+
 async function openMem(disk: MemoryDisk, o: PartitionLogOptions = {}) {
-  return await PartitionLog.open(DIR, { disk, retentionMs: -1, ...o });
+  return await PartitionLog.open(DIR, {
+    disk,
+    retentionMs: -1,
+    producerIdExpirationMs: NO_PRODUCER_EXPIRY,
+    ...o,
+  });
 }
 
 /** Appends `count` batches of 3 records each; returns the batch byte sizes. */
@@ -865,6 +877,71 @@ Deno.test("partition log: producer sequences checked inside the serialized write
   await log.close();
 });
 
+Deno.test("partition log: a producer's state expires producerIdExpirationMs after its last batch (KIP-854)", async (t) => {
+  const disk = new MemoryDisk();
+  const t0 = 1_700_000_000_000;
+  let now = t0;
+  const opts = { nowMs: () => now, producerIdExpirationMs: 60_000 };
+  let log = await openMem(disk, opts);
+  /** A one-record batch of producer `id` at sequence `seq`, its CreateTime `ts`. */
+  const idem = (id: bigint, seq: number, ts: number) =>
+    views(batch(1, ts, { producerId: id, producerEpoch: 0, baseSequence: seq }));
+  const append = (id: bigint, seq: number, ts: number) =>
+    log.append(idem(id, seq, ts), { checkProducers: true });
+  const ids = () => [...log.producers.entries()].map((e) => e.producerId);
+  const reopen = async (crash: boolean) => {
+    if (crash) disk.crash();
+    else await log.close();
+    log = await openMem(disk, opts);
+  };
+  await append(1n, 0, t0);
+  now = t0 + 30_000;
+  await append(2n, 0, now);
+
+  await t.step("1 ms before expiry: a retry of the last batch is still a duplicate", async () => {
+    now = t0 + 59_999;
+    assert.equal(await log.removeExpiredProducers(), 0);
+    const retry = await append(1n, 0, t0);
+    assert.deepEqual([retry.baseOffset, retry.duplicate], [0, true]);
+  });
+
+  await t.step("at expiry the check forgets it; later snapshots leave it out", async () => {
+    now = t0 + 60_000;
+    assert.equal(await log.removeExpiredProducers(), 1);
+    assert.deepEqual(ids(), [2n]);
+    await log.close();
+    const snapshot = decodeSnapshot(2, disk.contents(snapshotPath(2)), 0);
+    assert.ok(typeof snapshot !== "string", String(snapshot));
+    assert.deepEqual(snapshot.map((e) => e.producerId), [2n]);
+    log = await openMem(disk, opts);
+    // As Kafka after expiry: an unknown producer, so the retry is written again.
+    const retry = await append(1n, 0, t0);
+    assert.deepEqual([retry.baseOffset, retry.duplicate], [2, false]);
+  });
+
+  await t.step("a reopen drops producers expired by then, from the snapshot", async () => {
+    now = t0 + 70_000;
+    await append(3n, 0, now);
+    now = t0 + 89_999;
+    await reopen(false);
+    // 1 (its retry stored t0) is 89,999 ms old; 2 is 59,999, 3 19,999.
+    assert.deepEqual(ids(), [2n, 3n]);
+  });
+
+  await t.step("and from the batches replayed after it", async () => {
+    await append(2n, 1, now);
+    now = t0 + 130_000;
+    await reopen(true);
+    assert.deepEqual(ids(), [2n]);
+    now = t0 + 89_999 + 60_000;
+    await reopen(true);
+    assert.deepEqual(ids(), []);
+    const retry = await append(2n, 1, t0 + 89_999);
+    assert.deepEqual([retry.baseOffset, retry.duplicate], [5, false]);
+  });
+  await log.close();
+});
+
 Deno.test("partition log: reads into pooled buffers hand back every one they do not return", async (t) => {
   const path = `${DIR}/${segmentName(0, "log")}`;
   /** A pool whose taken-but-not-given buffers can be counted. */
@@ -1035,7 +1112,12 @@ function snapshotsOn(disk: MemoryDisk): number[] {
 Deno.test("partition log: producer snapshots bound what an open replays", async (t) => {
   const mem = new MemoryDisk();
   const disk = new CountingDisk(mem);
-  const opts = { disk, segmentBytes: 1_000, indexIntervalBytes: 200 };
+  const opts = {
+    disk,
+    segmentBytes: 1_000,
+    indexIntervalBytes: 200,
+    producerIdExpirationMs: NO_PRODUCER_EXPIRY,
+  };
   let log = await PartitionLog.open(DIR, { retentionMs: -1, ...opts });
   const seqs = [0, 0, 0];
   for (let i = 0; i < 150; i++) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { lastSequence, type ProducerBatch, ProducerStateTable } from "../../src/log/mod.ts";
+import { SimRng } from "../sim/rng.ts";
 
 function b(seq: number, count: number, epoch = 0, producerId = 1n): ProducerBatch {
   return {
@@ -114,7 +115,81 @@ Deno.test("producer state", async (t) => {
     for (const e of entries) cut.restore(e);
     cut.removeBefore(4);
     assert.deepEqual([...cut.entries()], [
-      { producerId: 7n, epoch: 1, lastOffset: 5, batches: [p.get(7n)!.batches[1]!] },
+      {
+        producerId: 7n,
+        epoch: 1,
+        lastOffset: 5,
+        lastTimestamp: 1_003,
+        batches: [p.get(7n)!.batches[1]!],
+      },
     ]);
+  });
+
+  await t.step(
+    "expiry: exactly expirationMs after the last batch, not 1 ms before (KIP-854)",
+    () => {
+      const p = new ProducerStateTable();
+      p.record({ ...b(0, 2, 0, 1n), maxTimestamp: 10_000 }, 0);
+      p.record({ ...b(0, 1, 0, 2n), maxTimestamp: 10_001 }, 2);
+      assert.equal(p.removeExpired(10_499, 500), 0);
+      assert.equal(p.removeExpired(10_500, 500), 1);
+      assert.equal(p.get(1n), undefined);
+      assert.equal(p.get(2n)!.batches.length, 1);
+      // Now unknown: a retry of its last batch is new, and any sequence starts it (as in Kafka).
+      assert.deepEqual(p.check(b(0, 2, 0, 1n)), { kind: "inSequence" });
+      assert.deepEqual(p.check(b(9, 1, 0, 1n)), { kind: "inSequence" });
+      assert.deepEqual(p.check(b(0, 1, 0, 2n)).kind, "duplicate");
+    },
+  );
+
+  await t.step("expiry counts from the last batch's timestamp, sequenced or not", () => {
+    const p = new ProducerStateTable();
+    // A later batch with an earlier CreateTime: Kafka keeps the last batch's, not the largest.
+    p.record({ ...b(0, 1), maxTimestamp: 5_000 }, 0);
+    p.record({ ...b(1, 1), maxTimestamp: 1_000 }, 1);
+    assert.equal([...p.entries()][0]!.lastTimestamp, 1_000);
+    assert.equal(p.removeExpired(1_100, 100), 1);
+    // A batch with a producer id but no sequence moves the last offset and timestamp alike.
+    p.record({ ...b(0, 1), maxTimestamp: 1_000 }, 2);
+    p.record({ ...b(-1, 1), maxTimestamp: 3_000 }, 3);
+    assert.deepEqual([...p.entries()].map((e) => [e.lastOffset, e.lastTimestamp]), [[3, 3_000]]);
+    assert.equal(p.removeExpired(3_099, 100), 0);
+    assert.equal(p.removeExpired(3_100, 100), 1);
+  });
+
+  await t.step("expiry in slices: pauses, and a producer active meanwhile is kept", () => {
+    const p = new ProducerStateTable();
+    for (let id = 0; id < 10; id++) {
+      p.record({ ...b(0, 1, 0, BigInt(id)), maxTimestamp: id }, id);
+    }
+    const pass = p.removeExpiredInSlices(105, 100, 3);
+    assert.deepEqual(pass.next(), { value: 3, done: false });
+    p.record({ ...b(1, 1, 0, 4n), maxTimestamp: 105 }, 10);
+    let step = pass.next();
+    while (!step.done) step = pass.next();
+    assert.equal(step.value, 5);
+    assert.deepEqual([...p.entries()].map((e) => e.producerId), [6n, 7n, 8n, 9n, 4n]);
+    assert.throws(() => p.removeExpiredInSlices(0, 1, 0).next(), RangeError);
+  });
+
+  await t.step("expiry equals a filter of the entries (seeded, 300 cases)", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const rng = new SimRng(seed);
+      const p = new ProducerStateTable(rng.between(5, 40));
+      for (let i = 0, n = rng.between(0, 60); i < n; i++) {
+        const id = BigInt(rng.nextInt(50));
+        const seq = rng.chance(0.1) ? -1 : rng.nextInt(100);
+        p.record({ ...b(seq, 1, 0, id), maxTimestamp: rng.nextInt(1_000) }, i);
+      }
+      const now = rng.nextInt(1_500);
+      const expirationMs = rng.between(1, 1_000);
+      const before = [...p.entries()];
+      const kept = before.filter((e) => now - e.lastTimestamp < expirationMs);
+      const removed = p.removeExpiredInSlices(now, expirationMs, rng.between(1, 10));
+      let step = removed.next();
+      while (!step.done) step = removed.next();
+      assert.deepEqual([...p.entries()], kept, `seed ${seed}`);
+      assert.equal(step.value, before.length - kept.length, `seed ${seed}`);
+    }
   });
 });
