@@ -11,7 +11,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { RecordWalker } from "../kafka/records/mod.ts";
-import { PartitionLog, type PartitionLogOptions } from "../log/mod.ts";
+import { PartitionLog, type PartitionLogOptions, PRODUCER_EXPIRY_SLICE } from "../log/mod.ts";
 import { LocalPartition, type PartitionConfig } from "./local_partition.ts";
 import type { MetaStore } from "./meta/store.ts";
 import type { TopicRecord } from "./meta/tables.ts";
@@ -98,10 +98,22 @@ export class LocalPartitionRegistry implements PartitionRegistry {
     return deleted;
   }
 
-  /** Every partition forgets its expired producers; returns how many in all. */
+  /**
+   * Every partition forgets its expired producers; returns how many in all. A log's pass pauses
+   * for other work every {@link PRODUCER_EXPIRY_SLICE} producers of its own; across partitions the
+   * registry pauses as often, so thousands of small tables do not hold the event loop either.
+   */
   async removeExpiredProducers(): Promise<number> {
     let removed = 0;
-    for (const p of this.#partitions.values()) removed += await p.log.removeExpiredProducers();
+    let looked = 0;
+    for (const p of this.#partitions.values()) {
+      looked += p.log.producers.size;
+      removed += await p.log.removeExpiredProducers();
+      if (looked >= PRODUCER_EXPIRY_SLICE) {
+        looked = 0;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }
     return removed;
   }
 

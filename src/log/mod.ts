@@ -67,6 +67,7 @@ export {
   DEFAULT_INDEX_CACHE_BYTES,
   PartitionLog,
   type PartitionLogOptions,
+  PRODUCER_EXPIRY_SLICE,
   type ReadOptions,
   type ReadResult,
   type ReconfigurableOptions,

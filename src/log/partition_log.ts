@@ -164,7 +164,7 @@ const DAY_MS = 86_400_000;
  * 100,000 took 1.9-9.8 ms when none expired and 20-33 ms when all did (deletes dominate); a
  * slice of 1,000 took 0.02-0.2 ms (median; 99th percentile under 0.7 ms).
  */
-const EXPIRY_SLICE_ENTRIES = 1_000;
+export const PRODUCER_EXPIRY_SLICE = 1_000;
 
 /**
  * Bound on bytes coalesced into one write (the first append is taken whatever its size): one
@@ -912,14 +912,14 @@ export class PartitionLog {
    * clock (Kafka's periodic producer-id expiration; an open or truncation does it after loading
    * the state, as Kafka drops expired producers when it loads); their next batches are those of
    * unknown producers, and snapshots written afterwards leave them out. Returns how many.
-   * Runs beside appends, {@link EXPIRY_SLICE_ENTRIES} producers at a time with a macrotask
+   * Runs beside appends, {@link PRODUCER_EXPIRY_SLICE} producers at a time with a macrotask
    * between slices, so a full table does not hold the event loop; a close stops it.
    */
   async removeExpiredProducers(): Promise<number> {
     const pass = this.producers.removeExpiredInSlices(
       this.#o.nowMs(),
       this.#o.producerIdExpirationMs,
-      EXPIRY_SLICE_ENTRIES,
+      PRODUCER_EXPIRY_SLICE,
     );
     for (;;) {
       const step = pass.next();

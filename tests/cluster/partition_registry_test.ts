@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { LocalPartitionRegistry } from "../../src/cluster/partition_registry.ts";
 import { LocalMetaStore } from "../../src/cluster/meta/local_store.ts";
-import { type Disk, MemoryDisk } from "../../src/log/mod.ts";
+import { type Disk, MemoryDisk, PRODUCER_EXPIRY_SLICE } from "../../src/log/mod.ts";
 import { buildBatch } from "../../src/kafka/records/mod.ts";
 
 /** A disk whose directory listings (one at the start of every log open) take `delayMs`. */
@@ -107,6 +107,52 @@ Deno.test("partition registry: its timer forgets expired producers (producer.id.
       now += 60_000;
       for (let waited = 0; log.producers.size > 0 && waited < 2_000; waited += 5) await sleep(5);
       assert.equal(log.producers.size, 0, "expired by the registry's timer");
+    } finally {
+      await registry.close();
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("partition registry: a pass over many small producer tables lets timers run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronik-registry-" });
+  try {
+    // 3 partitions of 600 producers: each log's own pass is one slice, the three are not.
+    const store = await withTopic(dir, "AAAAAAAAAAAAAAAAAAAAAg", 3);
+    const registry = await LocalPartitionRegistry.open(store, {
+      dataDir: `${dir}/data`,
+      nodeId: 1,
+      brokerDefaults: () => ({}),
+      logOptions: { disk: new MemoryDisk() },
+      retentionCheckIntervalMs: 0,
+      openConcurrency: 1,
+    });
+    try {
+      const perLog = Math.ceil(PRODUCER_EXPIRY_SLICE * 0.6);
+      for (const p of registry.all()) {
+        await p.log.append(
+          Array.from(
+            { length: perLog },
+            (_, i) =>
+              buildBatch([{ value: new Uint8Array([1]), timestampMs: Date.now() }], {
+                producerId: BigInt(i + 1),
+                producerEpoch: 0,
+                baseSequence: 0,
+              }),
+          ),
+        );
+        assert.equal(p.log.producers.size, perLog);
+      }
+      let timerRan = false;
+      const timer = setTimeout(() => (timerRan = true), 0);
+      try {
+        assert.equal(await registry.removeExpiredProducers(), 0);
+        assert.ok(timerRan, "the pass paused for a timer");
+      } finally {
+        clearTimeout(timer);
+      }
     } finally {
       await registry.close();
       await store.close();
