@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { LocalPartitionRegistry } from "../../src/cluster/partition_registry.ts";
+import {
+  LocalPartitionRegistry,
+  type RegistryOptions,
+} from "../../src/cluster/partition_registry.ts";
 import { LocalMetaStore } from "../../src/cluster/meta/local_store.ts";
 import { type Disk, MemoryDisk, PRODUCER_EXPIRY_SLICE } from "../../src/log/mod.ts";
 import { buildBatch } from "../../src/kafka/records/mod.ts";
@@ -25,16 +28,22 @@ class SlowListing extends MemoryDisk {
   }
 }
 
-async function openWith(dir: string, disk: Disk, openConcurrency: number) {
-  const { store } = await LocalMetaStore.open(`${dir}/meta`);
-  const registry = await LocalPartitionRegistry.open(store, {
+/** A registry over `store` with data under `dir`: a memory disk, no timers, unless `extra` says. */
+function openRegistry(store: LocalMetaStore, dir: string, extra: Partial<RegistryOptions> = {}) {
+  return LocalPartitionRegistry.open(store, {
     dataDir: `${dir}/data`,
     nodeId: 1,
     brokerDefaults: () => ({}),
-    logOptions: { disk },
+    logOptions: { disk: new MemoryDisk() },
     retentionCheckIntervalMs: 0,
-    openConcurrency,
+    openConcurrency: 1,
+    ...extra,
   });
+}
+
+async function openWith(dir: string, disk: Disk, openConcurrency: number) {
+  const { store } = await LocalMetaStore.open(`${dir}/meta`);
+  const registry = await openRegistry(store, dir, { logOptions: { disk }, openConcurrency });
   return { store, registry };
 }
 
@@ -86,14 +95,9 @@ Deno.test("partition registry: its timer forgets expired producers (producer.id.
   try {
     const store = await withTopic(dir, "AAAAAAAAAAAAAAAAAAAAAQ", 1);
     let now = 1_700_000_000_000;
-    const registry = await LocalPartitionRegistry.open(store, {
-      dataDir: `${dir}/data`,
-      nodeId: 1,
-      brokerDefaults: () => ({}),
+    const registry = await openRegistry(store, dir, {
       logOptions: { disk: new MemoryDisk(), nowMs: () => now, producerIdExpirationMs: 60_000 },
-      retentionCheckIntervalMs: 0,
       producerIdExpirationCheckIntervalMs: 5,
-      openConcurrency: 1,
     });
     try {
       const log = [...registry.all()][0]!.log;
@@ -121,14 +125,7 @@ Deno.test("partition registry: a pass over many small producer tables lets timer
   try {
     // 3 partitions of 600 producers: each log's own pass is one slice, the three are not.
     const store = await withTopic(dir, "AAAAAAAAAAAAAAAAAAAAAg", 3);
-    const registry = await LocalPartitionRegistry.open(store, {
-      dataDir: `${dir}/data`,
-      nodeId: 1,
-      brokerDefaults: () => ({}),
-      logOptions: { disk: new MemoryDisk() },
-      retentionCheckIntervalMs: 0,
-      openConcurrency: 1,
-    });
+    const registry = await openRegistry(store, dir);
     try {
       const perLog = Math.ceil(PRODUCER_EXPIRY_SLICE * 0.6);
       for (const p of registry.all()) {
