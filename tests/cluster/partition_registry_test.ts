@@ -67,6 +67,34 @@ async function withTopic(dir: string, topicId: string, count: number): Promise<L
   return store;
 }
 
+/**
+ * Runs `fn` on a registry (see {@link openRegistry}) over a fresh data dir holding topic "t" of
+ * `partitions` partitions; closes and removes everything after.
+ */
+async function withRegistry(
+  topicId: string,
+  partitions: number,
+  extra: Partial<RegistryOptions>,
+  fn: (registry: LocalPartitionRegistry) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "chronik-registry-" });
+  try {
+    const store = await withTopic(dir, topicId, partitions);
+    try {
+      const registry = await openRegistry(store, dir, extra);
+      try {
+        await fn(registry);
+      } finally {
+        await registry.close();
+      }
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("partition registry: opens partition logs up to openConcurrency at a time", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "chronik-registry-" });
   try {
@@ -91,70 +119,51 @@ Deno.test("partition registry: opens partition logs up to openConcurrency at a t
 });
 
 Deno.test("partition registry: its timer forgets expired producers (producer.id.expiration.ms)", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chronik-registry-" });
-  try {
-    const store = await withTopic(dir, "AAAAAAAAAAAAAAAAAAAAAQ", 1);
-    let now = 1_700_000_000_000;
-    const registry = await openRegistry(store, dir, {
-      logOptions: { disk: new MemoryDisk(), nowMs: () => now, producerIdExpirationMs: 60_000 },
-      producerIdExpirationCheckIntervalMs: 5,
-    });
-    try {
-      const log = [...registry.all()][0]!.log;
-      const records = [{ value: new Uint8Array([1]), timestampMs: now }];
-      await log.append([
-        buildBatch(records, { producerId: 4n, producerEpoch: 0, baseSequence: 0 }),
-      ]);
-      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-      await sleep(30); // several checks, none with anything to expire
-      assert.equal(log.producers.size, 1);
-      now += 60_000;
-      for (let waited = 0; log.producers.size > 0 && waited < 2_000; waited += 5) await sleep(5);
-      assert.equal(log.producers.size, 0, "expired by the registry's timer");
-    } finally {
-      await registry.close();
-      await store.close();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  let now = 1_700_000_000_000;
+  const options = {
+    logOptions: { disk: new MemoryDisk(), nowMs: () => now, producerIdExpirationMs: 60_000 },
+    producerIdExpirationCheckIntervalMs: 5,
+  };
+  await withRegistry("AAAAAAAAAAAAAAAAAAAAAQ", 1, options, async (registry) => {
+    const log = [...registry.all()][0]!.log;
+    const records = [{ value: new Uint8Array([1]), timestampMs: now }];
+    await log.append([
+      buildBatch(records, { producerId: 4n, producerEpoch: 0, baseSequence: 0 }),
+    ]);
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(30); // several checks, none with anything to expire
+    assert.equal(log.producers.size, 1);
+    now += 60_000;
+    for (let waited = 0; log.producers.size > 0 && waited < 2_000; waited += 5) await sleep(5);
+    assert.equal(log.producers.size, 0, "expired by the registry's timer");
+  });
 });
 
 Deno.test("partition registry: a pass over many small producer tables lets timers run", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chronik-registry-" });
-  try {
-    // 3 partitions of 600 producers: each log's own pass is one slice, the three are not.
-    const store = await withTopic(dir, "AAAAAAAAAAAAAAAAAAAAAg", 3);
-    const registry = await openRegistry(store, dir);
-    try {
-      const perLog = Math.ceil(PRODUCER_EXPIRY_SLICE * 0.6);
-      for (const p of registry.all()) {
-        await p.log.append(
-          Array.from(
-            { length: perLog },
-            (_, i) =>
-              buildBatch([{ value: new Uint8Array([1]), timestampMs: Date.now() }], {
-                producerId: BigInt(i + 1),
-                producerEpoch: 0,
-                baseSequence: 0,
-              }),
-          ),
-        );
-        assert.equal(p.log.producers.size, perLog);
-      }
-      let timerRan = false;
-      const timer = setTimeout(() => (timerRan = true), 0);
-      try {
-        assert.equal(await registry.removeExpiredProducers(), 0);
-        assert.ok(timerRan, "the pass paused for a timer");
-      } finally {
-        clearTimeout(timer);
-      }
-    } finally {
-      await registry.close();
-      await store.close();
+  // 3 partitions of 600 producers: each log's own pass is one slice, the three are not.
+  await withRegistry("AAAAAAAAAAAAAAAAAAAAAg", 3, {}, async (registry) => {
+    const perLog = Math.ceil(PRODUCER_EXPIRY_SLICE * 0.6);
+    for (const p of registry.all()) {
+      await p.log.append(
+        Array.from(
+          { length: perLog },
+          (_, i) =>
+            buildBatch([{ value: new Uint8Array([1]), timestampMs: Date.now() }], {
+              producerId: BigInt(i + 1),
+              producerEpoch: 0,
+              baseSequence: 0,
+            }),
+        ),
+      );
+      assert.equal(p.log.producers.size, perLog);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    let timerRan = false;
+    const timer = setTimeout(() => (timerRan = true), 0);
+    try {
+      assert.equal(await registry.removeExpiredProducers(), 0);
+      assert.ok(timerRan, "the pass paused for a timer");
+    } finally {
+      clearTimeout(timer);
+    }
+  });
 });
