@@ -162,7 +162,7 @@ export function splitBatches(blob: Uint8Array, options: SplitOptions = {}): Batc
   const out: BatchView[] = [];
   let pos = 0;
   do {
-    checkProducedFraming(blob, pos);
+    if (!checkProducedFraming(blob, pos)) break;
     // A whole batch beyond the bound is refused as one too many, whatever it holds (Kafka's order).
     if (out.length >= maxBatches) {
       throw new RecordBatchError("tooManyBatches", `more than ${maxBatches} batches`);
@@ -184,17 +184,16 @@ const BYTES_TO_MAGIC = Field.magic + 1;
  * The checks Kafka makes, in its order, when it reads a batch out of a produced blob (its log
  * input stream, then Produce's one-batch rule), so each problem gets Kafka's code: a length below
  * any batch's or a magic no version has is a corrupt message; fewer bytes than a length and a
- * magic, or than the length claims, is no batch, an invalid record. Kafka takes such bytes after
- * a whole batch as the end of the blob and drops them; here they are refused the same way.
+ * magic, or than the length claims, is no batch: an invalid record at the start of the blob, and
+ * after a whole batch the end of the blob (false), whose bytes Kafka drops unread, and so does this.
  */
-function checkProducedFraming(blob: Uint8Array, pos: number): void {
+function checkProducedFraming(blob: Uint8Array, pos: number): boolean {
   const left = blob.length - pos;
-  const noBatch = (why: string) =>
-    new RecordBatchError(
-      "incomplete",
-      `${pos === 0 ? "no record batch" : "bytes after the batch"}: ${why}`,
-    );
-  if (left < BATCH_LENGTH_PREFIX_BYTES) throw noBatch(`${left} bytes at ${pos}`);
+  const noBatch = (why: string) => {
+    if (pos > 0) return false;
+    throw new RecordBatchError("incomplete", `no record batch: ${why}`);
+  };
+  if (left < BATCH_LENGTH_PREFIX_BYTES) return noBatch(`${left} bytes`);
   // Read by hand: this runs on every produced batch, and a DataView is an allocation.
   const at = pos + Field.batchLength;
   const batchLength = (blob[at]! << 24) | (blob[at + 1]! << 16) | (blob[at + 2]! << 8) |
@@ -202,14 +201,15 @@ function checkProducedFraming(blob: Uint8Array, pos: number): void {
   if (batchLength < MIN_LENGTH_ANY_MAGIC) {
     throw new RecordBatchError("badLength", `batchLength ${batchLength} at ${pos}`);
   }
-  if (left < BYTES_TO_MAGIC) throw noBatch(`${left} bytes at ${pos}`);
+  if (left < BYTES_TO_MAGIC) return noBatch(`${left} bytes`);
   const magic = (blob[pos + Field.magic]! << 24) >> 24;
   if (magic < 0 || magic > 2) {
     throw new RecordBatchError("unknownMagic", `magic ${magic} at ${pos}`);
   }
   if (batchLength + BATCH_LENGTH_PREFIX_BYTES > left) {
-    throw noBatch(`a batch of ${batchLength + BATCH_LENGTH_PREFIX_BYTES} bytes, ${left} left`);
+    return noBatch(`a batch of ${batchLength + BATCH_LENGTH_PREFIX_BYTES} bytes, ${left} left`);
   }
+  return true;
 }
 
 /**

@@ -229,6 +229,23 @@ Deno.test("Produce: a batch whose records do not fit it is refused and never ser
   });
 });
 
+Deno.test("Produce: bytes after the batch that make no batch are dropped, as Kafka drops them", async () => {
+  await withBroker(async (h) => {
+    await createdTopic(h, "t");
+    const batch = records();
+    const withTail = new Uint8Array(batch.length + 20);
+    withTail.set(batch);
+    withTail.set(batch.subarray(0, 20), batch.length); // a length, a magic, then too few bytes
+    const [answer] = await produce(h, [{ name: "t", records: withTail }]);
+    assert.equal(answer.errorCode, ErrorCode.NONE);
+    assert.equal(answer.baseOffset, 0n);
+    const served = await stored(h, "t");
+    assert.equal(served.length, 1);
+    assert.equal(served[0]!.sizeBytes, batch.length);
+    assert.equal(await logEnd(h, "t"), 1n);
+  });
+});
+
 Deno.test("a partition named twice in Produce, Fetch or DeleteRecords is served once, as its last naming asks", async () => {
   await withBroker(async (h) => {
     await createdTopic(h, "d");

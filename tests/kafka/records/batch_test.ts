@@ -138,11 +138,27 @@ Deno.test("record batch v2", async (t) => {
     const v2Short = good.slice();
     new DataView(v2Short.buffer).setInt32(8, 30);
     expectCode(() => splitBatches(v2Short), 2, "badLength");
-    // Bytes after the one batch: refused (Kafka drops them unread; a second whole batch is one
-    // too many there too, whatever it holds).
-    const trailing = new Uint8Array(good.length + 5);
-    trailing.set(good);
-    expectCode(() => splitBatches(trailing), 87, "incomplete");
+    // Bytes after a whole batch that make no batch are the end of the blob, dropped unread as
+    // Kafka drops them: fewer than a length, fewer than a length and magic, fewer than the length
+    // claims. A short length or an unknown magic there is still corrupt, and a second whole batch
+    // is one too many whatever it holds.
+    for (const extra of [5, 11, 12, 16, 17, 40]) {
+      const trailing = new Uint8Array(good.length + extra);
+      trailing.set(good);
+      trailing.set(good.subarray(0, extra), good.length);
+      const views = splitBatches(trailing);
+      assert.equal(views.length, 1, `${extra} bytes after the batch`);
+      assert.deepEqual(views[0]!.bytes, good);
+    }
+    const badLengthAfter = new Uint8Array(good.length + 12);
+    badLengthAfter.set(good);
+    new DataView(badLengthAfter.buffer).setInt32(good.length + 8, 13);
+    expectCode(() => splitBatches(badLengthAfter), 2, "badLength");
+    const badMagicAfter = new Uint8Array(good.length + 17);
+    badMagicAfter.set(good);
+    badMagicAfter.set(good.subarray(0, 17), good.length);
+    badMagicAfter[good.length + 16] = 3;
+    expectCode(() => splitBatches(badMagicAfter), 2, "unknownMagic");
     const second = new Uint8Array(good.length * 2);
     second.set(good);
     second.set(good, good.length);
