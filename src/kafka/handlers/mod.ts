@@ -122,6 +122,7 @@ export function createRequestHandler(
     lent.set(buffer.buffer, buffer);
     return buffer;
   };
+  const trailing = { since: 0, warnedAtMs: -Infinity };
   const frameOptions: FrameOptions = {
     ...(alloc === undefined ? {} : { alloc }),
     ...(options.scratchKeepBytes === undefined
@@ -153,6 +154,7 @@ export function createRequestHandler(
           break;
       }
       const { api, header, body } = decoded;
+      if (decoded.trailingBytes > 0) noteTrailingBytes(trailing, context, decoded.trailingBytes);
       const handler = handlers.get(api.apiKey);
       if (handler === undefined) return refuse(context, `${api.name} is not served`);
       const version = header.requestApiVersion;
@@ -175,6 +177,36 @@ export function createRequestHandler(
       }
     },
   };
+}
+
+/** At most one warning about requests with bytes after their body per this many ms. */
+const TRAILING_WARNING_INTERVAL_MS = 10_000;
+
+/**
+ * Bytes after a request's body are left unread, as Kafka's request parser leaves them, and the
+ * request is served; a warning says so, at most once per {@link TRAILING_WARNING_INTERVAL_MS},
+ * counting the requests since the last one.
+ */
+function noteTrailingBytes(
+  state: { since: number; warnedAtMs: number },
+  context: RequestContext,
+  bytes: number,
+): void {
+  state.since++;
+  if (context.receivedAtMs - state.warnedAtMs < TRAILING_WARNING_INTERVAL_MS) return;
+  log.warn(
+    "{remote}: {bytes} bytes after the body of api {apiKey} v{apiVersion}, not read " +
+      "({requests} such requests since the last warning)",
+    {
+      remote: context.remoteAddr,
+      bytes,
+      apiKey: context.apiKey,
+      apiVersion: context.apiVersion,
+      requests: state.since,
+    },
+  );
+  state.since = 0;
+  state.warnedAtMs = context.receivedAtMs;
 }
 
 function refuse(context: RequestContext, reason: string): CloseConnection {

@@ -73,7 +73,11 @@ function skipTaggedFields(r: Reader): void {
 
 /** The outcome of {@link decodeRequest}: the request, or why it cannot be served. */
 export type DecodedRequest =
-  | { kind: "ok"; api: ApiSpec; header: RequestHeader; body: Message }
+  /**
+   * `trailingBytes`: bytes after the body, which Kafka's request parser never reads (so neither
+   * does this); 0 from every client seen.
+   */
+  | { kind: "ok"; api: ApiSpec; header: RequestHeader; body: Message; trailingBytes: number }
   /** The key is not one we speak; `header` holds what could be read (answer, then close). */
   | { kind: "unknown_api_key"; header: RequestHeader; message: string }
   /** Known API, version outside our range; ApiVersions gets the v0 fallback answer. */
@@ -115,8 +119,7 @@ export function decodeRequest(frame: Uint8Array, options: ReaderOptions = {}): D
   try {
     header = decodeRequestHeader(r, requestHeaderVersion(api, requestApiVersion));
     const body = messagePlan(requestApiKey, requestApiVersion, "request").decode(r);
-    if (r.remaining !== 0) throw new ProtocolError(`${r.remaining} trailing bytes after request`);
-    return { kind: "ok", api, header, body };
+    return { kind: "ok", api, header, body, trailingBytes: r.remaining };
   } catch (e) {
     if (!(e instanceof ProtocolError)) throw e;
     header ??= { requestApiKey, requestApiVersion, correlationId, clientId: null };

@@ -93,6 +93,22 @@ Deno.test("ApiVersions advertises served APIs and answers unknown versions with 
   });
 });
 
+Deno.test("a request with bytes after its body is served, as Kafka serves it", async () => {
+  await withBroker(async (h) => {
+    await createTopic(h, "t");
+    const request = encodeRequest(
+      { requestApiKey: ApiKey.Metadata, requestApiVersion: 1, correlationId: 5, clientId: "c" },
+      { topics: [{ name: "t" }] },
+    ).subarray(4);
+    const out = await h.raw(Uint8Array.of(...request, 0, 0, 0, 9));
+    assert.ok(out instanceof Uint8Array, "answered, not closed");
+    const res: Any = decodeResponse(out, ApiKey.Metadata, 1);
+    assert.equal(res.header.correlationId, 5);
+    assert.equal(res.body.topics[0].name, "t");
+    assert.equal(res.body.topics[0].errorCode, ErrorCode.NONE);
+  });
+});
+
 Deno.test("topic lifecycle with Kafka's error codes", async (t) => {
   await withBroker(async (h) => {
     await t.step("create, then the same name again", async () => {

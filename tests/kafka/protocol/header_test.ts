@@ -52,6 +52,20 @@ Deno.test("headers and frames", async (t) => {
     assert.equal(d.body.allowAutoTopicCreation, false);
   });
 
+  await t.step("bytes after a request's body are counted, not refused, as in Kafka", () => {
+    const frame = unprefix(encodeRequest(
+      { requestApiKey: ApiKey.Metadata, requestApiVersion: 1, correlationId: 3, clientId: "me" },
+      { topics: [{ name: "t" }] },
+    ));
+    const d = decodeRequest(Uint8Array.of(...frame, 1, 2, 3));
+    assert.equal(d.kind, "ok");
+    if (d.kind !== "ok") return;
+    assert.equal(d.trailingBytes, 3);
+    assert.equal((d.body.topics as { name: string }[])[0]!.name, "t");
+    const exact = decodeRequest(frame);
+    assert.equal(exact.kind === "ok" && exact.trailingBytes, 0);
+  });
+
   await t.step("unknown api key and unsupported version are told apart", () => {
     const unknown = decodeRequest(Uint8Array.of(0x03, 0xe7, 0, 0, 0, 0, 0, 5, 0xff, 0xff));
     assert.equal(unknown.kind, "unknown_api_key");
