@@ -475,7 +475,8 @@ export const SETTINGS: readonly Setting[] = [
     min: 1,
     max: 100 * 365 * 24 * 60,
     doc: "Committed offsets of a group with no members are deleted this long after the later " +
-      "of their commit and the group becoming empty (Kafka's default: 7 days).",
+      "of their commit and the group becoming empty (Kafka's default: 7 days), unless an " +
+      "OffsetCommit v2-v4 set their own retention (retentionTimeMs).",
   },
   // Fetch bounds
   {

@@ -16,7 +16,7 @@ import { ErrorCode } from "../kafka/protocol/errors.ts";
 import { buildBatch, readRecords, splitBatches } from "../kafka/records/mod.ts";
 import { decodeRecord, encodeKey, encodeValue, type OffsetsRecord } from "./_records.ts";
 import { Group, type MemberIdFactory } from "./group.ts";
-import type { GroupLimits } from "./types.ts";
+import type { CommittedOffset, GroupLimits } from "./types.ts";
 
 const log = getLogger(["chronik", "groups"]);
 
@@ -63,13 +63,20 @@ export class OffsetsPartitionState {
     return group;
   }
 
-  /** Replays the partition from its log start: the coordinator's view after a start or failover. */
-  async load(): Promise<{ records: number; groups: number }> {
+  /**
+   * Replays the partition from its log start: the coordinator's view after a start or failover.
+   * `staleTopics` names the topics of which a replayed commit was `stale` (it may have been
+   * replaced since): a cheap check per record here, so the caller need not scan every offset.
+   */
+  async load(
+    stale: (topic: string, value: CommittedOffset) => boolean = () => false,
+  ): Promise<{ records: number; groups: number; staleTopics: Set<string> }> {
     const p = this.partition;
     let offset = p.logStartOffset();
     const end = p.highWatermark();
     let records = 0;
     const snapshots = new Map<string, OffsetsRecord & { kind: "group" }>();
+    const staleTopics = new Set<string>();
     while (offset < end) {
       const read = await p.read(offset, {
         maxBytes: this.options.loadChunkBytes,
@@ -83,7 +90,13 @@ export class OffsetsPartitionState {
       for (const batch of splitBatches(read.records, { maxBatches: 100_000 })) {
         for (const r of readRecords(batch)) {
           if (r.offset < offset || r.key === null) continue;
-          this.#replay(decodeRecord(r.key, r.value), snapshots);
+          const record = decodeRecord(r.key, r.value);
+          this.#replay(record, snapshots);
+          if (
+            record.kind === "offset" && record.value !== null && stale(record.topic, record.value)
+          ) {
+            staleTopics.add(record.topic);
+          }
           records++;
         }
         offset = batch.baseOffset + batch.lastOffsetDelta + 1;
@@ -96,7 +109,7 @@ export class OffsetsPartitionState {
       }
     }
     this.#recordsSinceCheckpoint = records;
-    return { records, groups: this.groups.size };
+    return { records, groups: this.groups.size, staleTopics };
   }
 
   /** Offsets apply in order; group metadata only as of its last record (restored after). */

@@ -3,7 +3,12 @@
  * Chronik reads this topic). Every record has a key and a value; a null value is a tombstone.
  *
  * key   = int16 kind (0 offset, 1 group) · group id (string) · [offset: topic (string), partition (int32)]
- * value = int16 version (0) · fields of the kind, appended to only in new versions
+ * value = int16 version · fields of the kind, appended to only in new versions
+ *
+ * Offset values: v0 = offset (int64) · leader epoch (int32) · metadata · commit time (int64);
+ * v1 (written since) appends the expire time (int64, -1 for none; Kafka's OffsetCommitValue v1
+ * `expireTimestamp`) and the topic id (nullable string; Kafka 4.x's tagged `topicId`). A v0 record
+ * reads as no expire time and an unknown topic id. Group values are v0.
  *
  * Strings are int16-length UTF-8, bytes int32-length, as in the Kafka protocol. Replay is
  * last-write-wins per key, so a checkpoint is simply every live key written again.
@@ -17,7 +22,10 @@ import type { CommittedOffset } from "./types.ts";
 
 const KIND_OFFSET = 0;
 const KIND_GROUP = 1;
-const VALUE_VERSION = 0;
+/** Newest value version of each kind: written, and the highest one read. */
+const OFFSET_VALUE_VERSION = 1;
+const GROUP_VALUE_VERSION = 0;
+const NO_EXPIRE_TIMESTAMP = -1;
 
 export type OffsetsRecord =
   | {
@@ -48,15 +56,18 @@ export function encodeKey(r: OffsetsRecord): Uint8Array {
 export function encodeValue(r: OffsetsRecord): Uint8Array | null {
   if (r.value === null) return null;
   const w = new Writer();
-  w.int16(VALUE_VERSION);
   if (r.kind === "offset") {
     const v = r.value as CommittedOffset;
+    w.int16(OFFSET_VALUE_VERSION);
     w.int64(BigInt(v.offset));
     w.int32(v.leaderEpoch);
     w.nullableString(v.metadata);
     w.int64(BigInt(v.commitTimestampMs));
+    w.int64(BigInt(v.expireTimestampMs ?? NO_EXPIRE_TIMESTAMP));
+    w.nullableString(v.topicId);
     return w.bytes().slice();
   }
+  w.int16(GROUP_VALUE_VERSION);
   const g = r.value as GroupSnapshot;
   w.nullableString(g.protocolType);
   w.int32(g.generationId);
@@ -97,25 +108,44 @@ export function decodeRecord(key: Uint8Array, value: Uint8Array | null): Offsets
   }
 }
 
-function version(r: Reader): void {
+/** Reads the value's version: one we know, else the record cannot be read. */
+function version(r: Reader, newest: number): number {
   const v = r.int16();
-  if (v !== VALUE_VERSION) throw new OffsetsRecordError(`value version ${v} is newer than ours`);
+  if (v < 0 || v > newest) throw new OffsetsRecordError(`value version ${v} is not one we read`);
+  return v;
 }
 
 function decodeOffset(value: Uint8Array): CommittedOffset {
   const r = new Reader(value);
-  version(r);
+  const v = version(r, OFFSET_VALUE_VERSION);
+  const offset = Number(r.int64());
+  const leaderEpoch = r.int32();
+  const metadata = r.nullableString() ?? "";
+  const commitTimestampMs = Number(r.int64());
+  if (v === 0) {
+    return {
+      offset,
+      leaderEpoch,
+      metadata,
+      commitTimestampMs,
+      expireTimestampMs: null,
+      topicId: null,
+    };
+  }
+  const expire = Number(r.int64());
   return {
-    offset: Number(r.int64()),
-    leaderEpoch: r.int32(),
-    metadata: r.nullableString() ?? "",
-    commitTimestampMs: Number(r.int64()),
+    offset,
+    leaderEpoch,
+    metadata,
+    commitTimestampMs,
+    expireTimestampMs: expire === NO_EXPIRE_TIMESTAMP ? null : expire,
+    topicId: r.nullableString(),
   };
 }
 
 function decodeGroup(value: Uint8Array): GroupSnapshot {
   const r = new Reader(value);
-  version(r);
+  version(r, GROUP_VALUE_VERSION);
   const protocolType = r.nullableString();
   const generationId = r.int32();
   const protocolName = r.nullableString();

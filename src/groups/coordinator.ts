@@ -32,6 +32,7 @@ import {
 import { subscribedTopics } from "./consumer_protocol.ts";
 import {
   type CommitRequest,
+  type CommittedOffset,
   DEFAULT_GROUP_LIMITS,
   type DescribedGroup,
   type GroupLimits,
@@ -132,6 +133,11 @@ type Located =
   | { readonly ok: false; readonly errorCode: number };
 
 const LOAD_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The offset expiry pass pauses (a macrotask) after looking at about this many groups and offsets.
+ */
+export const OFFSET_EXPIRY_SLICE = 1_000;
 
 export class GroupCoordinator {
   readonly #options: CoordinatorOptions;
@@ -247,8 +253,10 @@ export class GroupCoordinator {
     if (cached !== undefined && cached.partition === partition) return cached.loaded;
     this.#forget(index);
     const state = new OffsetsPartitionState(partition, this.#stateOptions(), () => this.#now());
-    const loaded = state.load().then(
-      async ({ records, groups }): Promise<Located> => {
+    const stale = (topic: string, o: CommittedOffset) =>
+      isStale(o, this.meta.tables.topic(topic)?.topicId);
+    const loaded = state.load(stale).then(
+      async ({ records, groups, staleTopics }): Promise<Located> => {
         log.info("loaded {topic}-{index}: {records} records, {groups} groups", {
           topic: OFFSETS_TOPIC,
           index,
@@ -257,7 +265,7 @@ export class GroupCoordinator {
         });
         if (!this.#closed) this.#loaded.add(state);
         for (const g of state.groups.values()) this.#arm(state, g);
-        await this.#purgeMissingTopics(state);
+        await this.#purgeStaleTopics(state, staleTopics);
         return { ok: true, state };
       },
       (e): Located => {
@@ -540,6 +548,7 @@ export class GroupCoordinator {
     if (!located.ok) return all(located.errorCode);
     const state = located.state;
     let group = state.groups.get(req.groupId);
+    const created = group === undefined;
     if (group === undefined) {
       // Only a client outside group management (generation -1) may start a group by committing.
       // Kafka: GROUP_ID_NOT_FOUND (the handler answers ILLEGAL_GENERATION before v9).
@@ -549,8 +558,10 @@ export class GroupCoordinator {
     }
     const refused = group.acceptCommit(req, this.#now());
     this.#arm(state, group);
+    // A group created here is Empty, where generation -1 may always commit (whatever the member id).
     if (refused !== ErrorCode.NONE) return all(refused);
     const now = this.#now();
+    const expireTimestampMs = expireTimestampFor(now, req.retentionTimeMs);
     const maxChars = this.#options.limits.maxOffsetMetadataChars;
     const errors = req.partitions.map((p) => {
       if (p.metadata !== null && p.metadata.length > maxChars) {
@@ -572,9 +583,16 @@ export class GroupCoordinator {
         leaderEpoch: p.leaderEpoch,
         metadata: p.metadata ?? "",
         commitTimestampMs: now,
+        expireTimestampMs,
+        topicId: topicIds.get(p.topic) ?? null,
       },
     }));
     const ok = await this.#writeOffsets(state, group, records);
+    // Nothing written: a group this commit created goes again (only memory held it), unless
+    // another request has used it meanwhile.
+    if (created && (!ok || records.length === 0) && state.groups.get(req.groupId) === group) {
+      if (group.untouched) state.groups.delete(req.groupId);
+    }
     return req.partitions.map((p, i) => ({
       topic: p.topic,
       partition: p.partition,
@@ -726,22 +744,25 @@ export class GroupCoordinator {
   }
 
   /**
-   * Drops the offsets of topics the metadata no longer has. A topic's deletion is durable in the
-   * metadata before its tombstones are in the offsets log, so a crash between the two leaves
-   * offsets that only this check (at each load, before any request sees them) removes. Offsets are
-   * committed only for existing topics, so a missing topic was deleted. The metadata must be at
-   * least as new as the offsets log: true standalone, where both are local and loaded first.
+   * Drops the offsets of topics the metadata no longer has, and those committed to an earlier
+   * topic of the same name (their stored topic id is not the current one's; records from before
+   * ids were stored cannot tell). A topic's deletion is durable in the metadata before its
+   * tombstones are in the offsets log, so a crash between the two leaves offsets that only this
+   * check (at each load, before any request sees them) removes. Offsets are committed only for
+   * existing topics, so a missing topic was deleted. The metadata must be at least as new as the
+   * offsets log: true standalone, where both are local and loaded first. `stale` holds the topics
+   * of which loading replayed such a commit.
    */
-  async #purgeMissingTopics(state: OffsetsPartitionState): Promise<void> {
-    const missing = new Set<string>();
-    for (const group of state.groups.values()) {
-      for (const topic of group.offsets().keys()) {
-        if (this.meta.tables.topic(topic) === undefined) missing.add(topic);
-      }
-    }
-    for (const topic of missing) {
+  async #purgeStaleTopics(state: OffsetsPartitionState, stale: Set<string>): Promise<void> {
+    for (const topic of stale) {
       try {
-        await this.#purgeTopic(state, topic);
+        // Built at the write's turn, against the metadata of then.
+        await this.#purgeTopic(state, topic, () => {
+          const current = this.meta.tables.topic(topic)?.topicId;
+          return current === undefined
+            ? topicTombstones(state, topic)
+            : staleTombstones(state, topic, current);
+        });
       } catch (e) {
         log.error("dropping offsets of deleted topic {topic} failed: {error}", {
           topic,
@@ -751,13 +772,20 @@ export class GroupCoordinator {
     }
   }
 
-  /** Writes tombstones for `topic` in every group of `state`, then applies them. */
-  async #purgeTopic(state: OffsetsPartitionState, topic: string): Promise<boolean> {
+  /**
+   * Writes the tombstones `build` returns for `topic` (every group's offsets of it, by default),
+   * then applies them.
+   */
+  async #purgeTopic(
+    state: OffsetsPartitionState,
+    topic: string,
+    build: () => OffsetsRecord[] = () => topicTombstones(state, topic),
+  ): Promise<boolean> {
     let records: OffsetsRecord[] = [];
     let ok = false;
     try {
       // Built at the write's turn: commits queued before it are durable and applied by then.
-      ok = await state.write(() => records = topicTombstones(state, topic));
+      ok = await state.write(() => records = build());
     } catch (e) {
       if (!(e instanceof WriteQueueFullError)) throw e;
     }
@@ -785,23 +813,33 @@ export class GroupCoordinator {
   async expireOffsets(): Promise<{ offsets: number; groups: number }> {
     let offsets = 0;
     let groups = 0;
+    let looked = 0;
     const now = this.#now();
     for (const state of [...this.#loaded]) {
       for (const group of [...state.groups.values()]) {
+        // Groups with nothing to write settle in microtasks only: pause for other work now and
+        // then, or 100,000 of them would hold the event loop for one pass.
+        looked += 1 + group.offsetCount;
+        if (looked >= OFFSET_EXPIRY_SLICE) {
+          looked = 0;
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
         if (group.hasInflightCommits) continue;
         const expired = group.expiredOffsets(
           now,
           this.#options.offsetsRetentionMs,
           subscribedTopics,
         );
-        const records: OffsetsRecord[] = expired.map((k) => ({
-          kind: "offset",
-          groupId: group.groupId,
-          topic: k.topic,
-          partition: k.partition,
-          value: null,
-        }));
-        if (!(await this.#writeOffsets(state, group, records))) continue;
+        if (expired.length > 0) {
+          const records: OffsetsRecord[] = expired.map((k) => ({
+            kind: "offset",
+            groupId: group.groupId,
+            topic: k.topic,
+            partition: k.partition,
+            value: null,
+          }));
+          if (!(await this.#writeOffsets(state, group, records))) continue;
+        }
         offsets += expired.length;
         if (group.offsetCount === 0 && group.state === "Empty" && !group.hasInflightCommits) {
           if (await this.#removeGroup(state, group)) groups++;
@@ -919,6 +957,38 @@ function topicTombstones(state: OffsetsPartitionState, topic: string): OffsetsRe
     }
   }
   return records;
+}
+
+/** Whether `o` was committed to an earlier topic than the one named so now (id `current`). */
+function isStale(o: CommittedOffset, current: string | undefined): boolean {
+  return current === undefined || (o.topicId !== null && o.topicId !== current);
+}
+
+/** Tombstones for the offsets of `topic` committed, by a group of `state`, to an earlier topic. */
+function staleTombstones(
+  state: OffsetsPartitionState,
+  topic: string,
+  current: string,
+): OffsetsRecord[] {
+  const records: OffsetsRecord[] = [];
+  for (const group of state.groups.values()) {
+    for (const [partition, o] of group.offsets().get(topic) ?? []) {
+      if (isStale(o, current)) {
+        records.push({ kind: "offset", groupId: group.groupId, topic, partition, value: null });
+      }
+    }
+  }
+  return records;
+}
+
+/**
+ * Kafka's expire time of a commit: `retentionTimeMs` after it (in Java's wrapping int64
+ * arithmetic, as Kafka adds them), or none for -1. Kept within safe integers so it round-trips.
+ */
+function expireTimestampFor(nowMs: number, retentionTimeMs: number): number | null {
+  if (retentionTimeMs === -1) return null;
+  const sum = Number(BigInt.asIntN(64, BigInt(nowMs) + BigInt(retentionTimeMs)));
+  return Math.min(Math.max(sum, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
 }
 
 function noOffset(partition: number, errorCode: number): PartitionOffset {

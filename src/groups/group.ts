@@ -103,8 +103,18 @@ export class Group {
   /** Members that got a JoinGroup answer but have not sent SyncGroup yet. */
   readonly #pendingSync = new Set<string>();
   #joinDeadlineMs: number | undefined;
-  /** While set, the join phase of a new group waits for more members (initial delay). */
-  #initialDelayStartMs: number | undefined;
+  /**
+   * Set while the join phase of a new group waits for more members (Kafka's initial delay, run as
+   * steps): the step under way and the time left after it. A step that ends with a member added
+   * meanwhile buys another of min(delay, remaining), and the remaining time shrinks by the step
+   * that ended; otherwise, or with nothing remaining, the join completes.
+   */
+  #initialDelay: { readonly stepMs: number; readonly remainingMs: number } | undefined;
+  /**
+   * A member was added during the initial delay (Kafka's `newMemberAdded`). As in Kafka, only a
+   * step it buys clears it, so one set in the last step is still set at the next initial delay.
+   */
+  #newMemberAdded = false;
   #syncDeadlineMs: number | undefined;
   /** topic → partition → committed offset. */
   readonly #offsets = new Map<string, Map<number, CommittedOffset>>();
@@ -323,7 +333,9 @@ export class Group {
     if (req.groupInstanceId !== null) this.#staticMembers.set(req.groupInstanceId, memberId);
     if (this.#leaderId === null) this.#leaderId = memberId;
     return this.#awaitJoin(member, () => {
-      if (this.#state === "PreparingRebalance") this.#extendInitialDelay(nowMs);
+      if (this.#state === "PreparingRebalance" && this.#initialDelay !== undefined) {
+        this.#newMemberAdded = true;
+      }
       this.#prepareRebalance(nowMs);
     });
   }
@@ -366,22 +378,32 @@ export class Group {
     const wasEmpty = this.#state === "Empty";
     this.#transition("PreparingRebalance", nowMs);
     const rebalanceTimeoutMs = this.#rebalanceTimeoutMs();
-    if (wasEmpty && this.limits.initialRebalanceDelayMs > 0) {
-      this.#initialDelayStartMs = nowMs;
-      this.#joinDeadlineMs = nowMs +
-        Math.min(this.limits.initialRebalanceDelayMs, rebalanceTimeoutMs);
+    const delayMs = this.limits.initialRebalanceDelayMs;
+    if (wasEmpty && delayMs > 0) {
+      // The first step is the whole delay, even beyond the rebalance timeout (Kafka's rule).
+      this.#initialDelay = {
+        stepMs: delayMs,
+        remainingMs: Math.max(rebalanceTimeoutMs - delayMs, 0),
+      };
+      this.#joinDeadlineMs = nowMs + delayMs;
       return;
     }
-    this.#initialDelayStartMs = undefined;
+    this.#initialDelay = undefined;
     this.#joinDeadlineMs = nowMs + rebalanceTimeoutMs;
     this.#maybeCompleteJoin(nowMs);
   }
 
-  /** A member joining a new group during the initial delay buys everyone another delay. */
-  #extendInitialDelay(nowMs: number): void {
-    if (this.#initialDelayStartMs === undefined) return;
-    const cap = this.#initialDelayStartMs + this.#rebalanceTimeoutMs();
-    this.#joinDeadlineMs = Math.min(nowMs + this.limits.initialRebalanceDelayMs, cap);
+  /** At the end of an initial-delay step: true if a member added meanwhile bought another. */
+  #extendInitialDelay(nowMs: number): boolean {
+    const delay = this.#initialDelay;
+    if (delay === undefined || !this.#newMemberAdded || delay.remainingMs === 0) return false;
+    this.#newMemberAdded = false;
+    const stepMs = Math.min(this.limits.initialRebalanceDelayMs, delay.remainingMs);
+    // Kafka subtracts the step that ended; all but the last step are the whole delay, so this is
+    // the time left after the new step: the last ends by max(delay, rebalance timeout).
+    this.#initialDelay = { stepMs, remainingMs: Math.max(delay.remainingMs - delay.stepMs, 0) };
+    this.#joinDeadlineMs = nowMs + stepMs;
+    return true;
   }
 
   #rebalanceTimeoutMs(): number {
@@ -391,7 +413,7 @@ export class Group {
   }
 
   #maybeCompleteJoin(nowMs: number): void {
-    if (this.#state !== "PreparingRebalance" || this.#initialDelayStartMs !== undefined) return;
+    if (this.#state !== "PreparingRebalance" || this.#initialDelay !== undefined) return;
     if (this.#pendingMembers.size > 0) return;
     for (const m of this.#members.values()) if (m.joinTicket === undefined) return;
     this.#completeJoin(nowMs);
@@ -407,7 +429,7 @@ export class Group {
     for (const m of [...this.#members.values()]) {
       if (m.joinTicket === undefined && m.groupInstanceId === null) this.#removeMember(m);
     }
-    this.#initialDelayStartMs = undefined;
+    this.#initialDelay = undefined;
     if (this.#members.size > 0 && !this.#electJoinedLeader()) {
       // Nobody rejoined: Kafka waits another rebalance timeout; sessions remove the silent.
       this.#joinDeadlineMs = nowMs + this.#rebalanceTimeoutMs();
@@ -681,8 +703,8 @@ export class Group {
       }
       this.#pendingSync.clear();
     }
-    if (this.#joinDeadlineMs !== undefined && this.#joinDeadlineMs <= nowMs) {
-      this.#initialDelayStartMs = undefined;
+    const joinDue = this.#joinDeadlineMs !== undefined && this.#joinDeadlineMs <= nowMs;
+    if (joinDue && !this.#extendInitialDelay(nowMs)) {
       this.#completeJoin(nowMs);
       return;
     }
@@ -741,6 +763,13 @@ export class Group {
     return this.#inflightCommits.size > 0;
   }
 
+  /** Nothing has used the group since it was created: no member, pending id, offset or commit. */
+  get untouched(): boolean {
+    return this.#state === "Empty" && this.#generationId === 0 && this.#protocolType === null &&
+      this.#members.size === 0 && this.#pendingMembers.size === 0 && this.#offsets.size === 0 &&
+      this.#inflightCommits.size === 0;
+  }
+
   /** Partitions of `topic` with a committed offset or a commit in flight. */
   offsetPartitions(topic: string): number[] {
     const out = new Set(this.#offsets.get(topic)?.keys());
@@ -783,7 +812,9 @@ export class Group {
    * used group management (no protocol type), after the commit; in an Empty group, after the later
    * of the commit and the group becoming empty (KIP-211); in a Stable consumer group, offsets of
    * topics no member subscribes to, after the commit (KIP-496). None otherwise, or while a
-   * member's subscription cannot be read.
+   * member's subscription cannot be read. An offset with its own expire time (OffsetCommit v2-v4
+   * `retentionTimeMs`) is due at that time instead of after a base, under the same group rules
+   * (Kafka's `OffsetExpirationConditionImpl.isOffsetExpired`).
    */
   expiredOffsets(
     nowMs: number,
@@ -803,7 +834,10 @@ export class Group {
     for (const [topic, byPartition] of this.#offsets) {
       if (!expires(topic)) continue;
       for (const [partition, o] of byPartition) {
-        if (nowMs - base(o) >= retentionMs) out.push({ topic, partition });
+        const due = o.expireTimestampMs !== null
+          ? nowMs >= o.expireTimestampMs
+          : nowMs - base(o) >= retentionMs;
+        if (due) out.push({ topic, partition });
       }
     }
     return out;

@@ -22,7 +22,8 @@
  * group's partition of `__consumer_offsets` (created on first use, `offsets.topic.num.partitions`
  * partitions); loading replays the partition. Checkpoints rewrite the live state and delete the
  * log before them, so the topic stays bounded without compaction. Offsets of empty groups expire
- * after `offsets.retention.minutes`. Reasoning: `docs/groups.md`.
+ * after `offsets.retention.minutes`, or at the expire time an OffsetCommit v2-v4 gave them.
+ * Reasoning: `docs/groups.md`.
  *
  * @module
  */
@@ -35,6 +36,7 @@ export {
   type FetchedOffsets,
   GroupCoordinator,
   javaStringHash,
+  OFFSET_EXPIRY_SLICE,
   OFFSETS_TOPIC,
   offsetsPartitionFor,
   type PartitionOffset,

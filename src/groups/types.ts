@@ -98,6 +98,13 @@ export interface CommittedOffset {
   readonly leaderEpoch: number;
   readonly metadata: string;
   readonly commitTimestampMs: number;
+  /**
+   * When the offset expires, set by an OffsetCommit v2-v4 `retentionTimeMs` other than -1 (Kafka's
+   * expireTimestamp); null: `offsets.retention.minutes` after its base applies instead.
+   */
+  readonly expireTimestampMs: number | null;
+  /** Id of the topic committed to; null in records written before ids were stored. */
+  readonly topicId: string | null;
 }
 
 export interface OffsetCommitPartition {
@@ -113,6 +120,8 @@ export interface CommitRequest {
   readonly generationId: number;
   readonly memberId: string;
   readonly groupInstanceId: string | null;
+  /** v2-v4: how long to keep these offsets; -1 (and v5+) means `offsets.retention.minutes`. */
+  readonly retentionTimeMs: number;
   readonly partitions: readonly OffsetCommitPartition[];
 }
 

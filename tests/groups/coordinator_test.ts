@@ -7,8 +7,9 @@
 import assert from "node:assert/strict";
 import { ApiKey } from "../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../src/kafka/protocol/errors.ts";
-import { offsetsPartitionFor } from "../../src/groups/mod.ts";
+import { OFFSET_EXPIRY_SLICE, offsetsPartitionFor } from "../../src/groups/mod.ts";
 import { LocalMetaStore } from "../../src/cluster/meta/local_store.ts";
+import { randomUuid } from "../../src/kafka/protocol/uuid.ts";
 import {
   type Any,
   commit,
@@ -309,6 +310,42 @@ Deno.test("offsets of an empty group expire after offsets.retention.minutes", as
   );
 });
 
+Deno.test("the offset expiry pass over many groups lets timers run", async () => {
+  await withGroupBroker(
+    async (h) => {
+      await createTopic(h, "t", 1);
+      // Groups whose offsets are all fresh: the pass writes nothing, so only its own pauses let
+      // other work in. One group and one offset each: 3 slices' worth.
+      const groups = Math.ceil(OFFSET_EXPIRY_SLICE * 1.5);
+      for (let i = 0; i < groups; i += 100) {
+        const calls = [];
+        for (let k = i; k < Math.min(i + 100, groups); k++) {
+          calls.push(commit(h, `g${k}`, -1, "", [["t", 0, k]]));
+        }
+        for (const codes of await Promise.all(calls)) assert.deepEqual(codes, [0]);
+      }
+      await h.advance(0);
+      // The pass re-arms its timer when it ends: until then one timer fewer is pending.
+      const armed = h.clock.pendingTimers;
+      let passEndedFirst: boolean | undefined;
+      const timer = setTimeout(() => passEndedFirst = h.clock.pendingTimers === armed, 0);
+      try {
+        h.clock.advance(60_000); // the retention check fires
+        for (let i = 0; i < 500 && h.clock.pendingTimers !== armed; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.equal(h.clock.pendingTimers, armed, "the pass ended");
+        assert.equal(passEndedFirst, false, "a timer ran during the pass");
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.equal([...await fetchOffsets(h, `g${groups - 1}`)][0]![1], groups - 1);
+    },
+    { "offsets.retention.minutes": "10" },
+    { retentionCheckIntervalMs: 60_000 },
+  );
+});
+
 Deno.test("a commit-only group's offsets expire from the commit, across a restart", async () => {
   await withGroupBroker(
     async (h) => {
@@ -476,5 +513,145 @@ Deno.test("OffsetFetch require_stable waits for commits being written (Kafka ans
     assert.equal(res.topics[0].partitions[0].errorCode, ErrorCode.NONE);
     assert.equal(res.topics[0].partitions[0].committedOffset, 20n);
     for (const errors of await Promise.all(commits)) assert.deepEqual(errors, [0]);
+  });
+});
+
+Deno.test("the initial rebalance delay runs in whole delay-sized steps, within the rebalance timeout (Kafka's classic initial delay)", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 1);
+    const answered = new Set<string>();
+    const pending: Promise<Any>[] = [];
+    // A new member through MEMBER_ID_REQUIRED; its second JoinGroup waits for the join phase.
+    const join = async (client: string) => {
+      const body = (memberId: string) =>
+        joinBody("steps", memberId, { rebalanceTimeoutMs: 10_000 });
+      const first: Any = await h.call(ApiKey.JoinGroup, 9, body(""), client);
+      assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+      const second = h.call(ApiKey.JoinGroup, 9, body(first.memberId), client);
+      pending.push(second.then((r) => (answered.add(client), r)));
+      await h.advance(0);
+    };
+    const waitingAt = (label: string) => assert.deepEqual([...answered], [], label);
+    // Steps of 3,000 ms (group.initial.rebalance.delay.ms); 10,000 - 3,000 remain after the first.
+    await join("a"); // t = 0
+    await h.advance(2_500);
+    await join("b"); // added in step 1: step 2 runs 3,000 to 6,000 (remaining 4,000)
+    await h.advance(3_400);
+    waitingAt("t = 5,900: a delay restarted at b's join would have ended at 5,500");
+    await join("c"); // t = 5,900, added in step 2: step 3 runs 6,000 to 9,000 (remaining 1,000)
+    await h.advance(3_099);
+    waitingAt("t = 8,999: a delay restarted at c's join would have ended at 8,900");
+    await join("d"); // added in step 3: a last step of 1,000 (9,000 to 10,000)
+    await h.advance(1);
+    waitingAt("t = 9,000: d was added, 1,000 remain");
+    await h.advance(999);
+    waitingAt("t = 9,999");
+    await h.advance(1);
+    const joined: Any[] = await Promise.all(pending);
+    assert.deepEqual([...answered].sort(), ["a", "b", "c", "d"]);
+    for (const r of joined) {
+      assert.equal(r.errorCode, ErrorCode.NONE);
+      assert.equal(r.generationId, 1);
+    }
+    assert.equal(joined.find((r) => r.members.length > 0)?.members.length, 4);
+  });
+});
+
+Deno.test("OffsetCommit v2-v4 retentionTimeMs is the offset's own expiry, across a restart (Kafka's expireTimestamp)", async () => {
+  await withGroupBroker(
+    async (h) => {
+      await createTopic(h, "t", 1);
+      const commitFor = (groupId: string, version: number, retentionTimeMs: bigint) =>
+        h.call(ApiKey.OffsetCommit, version, {
+          groupId,
+          generationIdOrMemberEpoch: -1,
+          memberId: "",
+          groupInstanceId: null,
+          retentionTimeMs,
+          topics: [{
+            name: "t",
+            partitions: [{
+              partitionIndex: 0,
+              committedOffset: 7n,
+              committedLeaderEpoch: -1,
+              committedMetadata: "",
+            }],
+          }],
+        }) as Promise<Any>;
+      // offsets.retention.minutes is 1: 60 s unless the commit says otherwise.
+      const committed = [
+        await commitFor("short", 2, 20_000n),
+        await commitFor("long", 4, 600_000n),
+        await commitFor("default", 3, -1n),
+        await commitFor("v9", 9, 20_000n), // v5+ has no such field: the broker's retention
+      ];
+      for (const c of committed) assert.equal(c.topics[0].partitions[0].errorCode, 0);
+      // The expire times must come back from the log.
+      await h.restart();
+      const alive = async () => {
+        const out: string[] = [];
+        for (const g of ["short", "long", "default", "v9"]) {
+          if ((await fetchOffsets(h, g)).size > 0) out.push(g); // also loads the partition
+        }
+        return out;
+      };
+      assert.deepEqual(await alive(), ["short", "long", "default", "v9"]);
+      let elapsedMs = 0;
+      const until = async (ms: number) => {
+        for (; elapsedMs < ms; elapsedMs += 20_000) await h.advance(20_000); // a check every 20 s
+      };
+      await until(20_000);
+      assert.deepEqual(await alive(), ["long", "default", "v9"]);
+      await until(60_000);
+      assert.deepEqual(await alive(), ["long"]);
+      await until(580_000);
+      assert.deepEqual(await alive(), ["long"]);
+      await until(600_000);
+      assert.deepEqual(await alive(), []);
+    },
+    { "offsets.retention.minutes": "1" },
+    { retentionCheckIntervalMs: 20_000 },
+  );
+});
+
+Deno.test("a topic deleted and recreated while the node was down loses its old offsets at the next load (the stored topic id tells)", async () => {
+  await withGroupBroker(async (h) => {
+    const oldId = await createTopic(h, "again", 2);
+    await createTopic(h, "kept", 1);
+    assert.deepEqual(
+      await commit(h, "a", -1, "", [["again", 0, 5], ["again", 1, 6], ["kept", 0, 7]]),
+      [
+        0,
+        0,
+        0,
+      ],
+    );
+    // Deleted and created again under the same name while the coordinator is down, as after a
+    // crash before the deletion's tombstones: the name exists at the next load, with a new id.
+    await h.restart(async () => {
+      const { store } = await LocalMetaStore.open(`${h.dir}/__meta`);
+      try {
+        const deleted = await store.propose({ type: "deleteTopic", name: "again", topicId: oldId });
+        assert.equal(deleted.ok, true);
+        const created = await store.propose({
+          type: "createTopic",
+          name: "again",
+          topicId: randomUuid(),
+          partitions: [{ replicas: [1] }, { replicas: [1] }],
+          configs: {},
+        });
+        assert.equal(created.ok, true);
+      } finally {
+        await store.close();
+      }
+    });
+    const named = [{ name: "again", partitionIndexes: [0, 1] }];
+    assert.deepEqual([...await fetchOffsets(h, "a", named)], [["again:0", -1], ["again:1", -1]]);
+    assert.deepEqual([...await fetchOffsets(h, "a")], [["kept:0", 7]]);
+    // Durably; and offsets committed to the new topic carry its id, so they stay.
+    assert.deepEqual(await commit(h, "a", -1, "", [["again", 1, 9]]), [0]);
+    await h.restart();
+    assert.deepEqual([...await fetchOffsets(h, "a", named)], [["again:0", -1], ["again:1", 9]]);
+    assert.deepEqual([...await fetchOffsets(h, "a")], [["kept:0", 7], ["again:1", 9]]);
   });
 });

@@ -21,6 +21,22 @@ Deno.test("offset, group and tombstone records round-trip", () => {
         leaderEpoch: 7,
         metadata: "m",
         commitTimestampMs: 1_700_000_000_000,
+        expireTimestampMs: null,
+        topicId: null,
+      },
+    },
+    {
+      kind: "offset",
+      groupId: "g",
+      topic: "t",
+      partition: 5,
+      value: {
+        offset: 9,
+        leaderEpoch: -1,
+        metadata: "",
+        commitTimestampMs: 1_700_000_000_000,
+        expireTimestampMs: 1_700_000_060_000,
+        topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
       },
     },
     { kind: "offset", groupId: "g", topic: "t", partition: 4, value: null },
@@ -52,6 +68,52 @@ Deno.test("offset, group and tombstone records round-trip", () => {
   future[1] = 9; // value version 9
   assert.throws(() => decodeRecord(encodeKey(records[0]!), future), OffsetsRecordError);
   assert.throws(() => decodeRecord(new Uint8Array([0, 7]), null), OffsetsRecordError);
+});
+
+Deno.test("offset values written before v1 still load: no expire time, no topic id", () => {
+  // v0: version 0 · offset 42 · leader epoch 3 · metadata "m" · commit time 1,000.
+  const v0 = new Uint8Array([
+    0,
+    0, // version
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    42, // offset
+    0,
+    0,
+    0,
+    3, // leader epoch
+    0,
+    1,
+    109, // metadata "m"
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    3,
+    232, // commit timestamp
+  ]);
+  const key = encodeKey({ kind: "offset", groupId: "g", topic: "t", partition: 0, value: null });
+  assert.deepEqual(decodeRecord(key, v0), {
+    kind: "offset",
+    groupId: "g",
+    topic: "t",
+    partition: 0,
+    value: {
+      offset: 42,
+      leaderEpoch: 3,
+      metadata: "m",
+      commitTimestampMs: 1_000,
+      expireTimestampMs: null,
+      topicId: null,
+    },
+  });
 });
 
 Deno.test("subscribed topics are read from consumer-protocol metadata", () => {

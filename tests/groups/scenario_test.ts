@@ -131,6 +131,7 @@ class Runner {
           generationId: Number(kv.get("gen") ?? -1),
           memberId: args[0] === "-" ? "" : args[0]!,
           groupInstanceId: kv.get("instance") ?? null,
+          retentionTimeMs: -1,
           partitions,
         };
         const error = this.#g().acceptCommit(req, this.nowMs);
@@ -141,6 +142,8 @@ class Runner {
               leaderEpoch: -1,
               metadata: "",
               commitTimestampMs: this.nowMs,
+              expireTimestampMs: null,
+              topicId: null,
             });
           }
         }

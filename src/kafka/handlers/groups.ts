@@ -9,8 +9,9 @@ import { GROUP_STATES, type GroupState } from "../../groups/mod.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, big, defineHandler, num } from "./_util.ts";
 
-// READ 3, DELETE 6, DESCRIBE 8 (Kafka's group operations).
-const GROUP_OPERATIONS_ALL = (1 << 3) | (1 << 6) | (1 << 8);
+// READ 3, DELETE 6, DESCRIBE 8, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11: Kafka 4.x's operations on a
+// group (AclEntry.supportedOperations(GROUP)), all allowed without an authorizer.
+const GROUP_OPERATIONS_ALL = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
 
 interface JoinGroupRequest {
   groupId: string;
@@ -145,6 +146,8 @@ interface OffsetCommitRequest {
   generationIdOrMemberEpoch: number;
   memberId: string;
   groupInstanceId: string | null;
+  /** v2-v4 only. */
+  retentionTimeMs?: bigint | number;
   topics: {
     name: string;
     partitions: {
@@ -172,6 +175,8 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest>(
       generationId: body.generationIdOrMemberEpoch,
       memberId: body.memberId,
       groupInstanceId: body.groupInstanceId,
+      // v5 dropped the field: the broker's offsets.retention.minutes decides from then on.
+      retentionTimeMs: version <= 4 ? num(body.retentionTimeMs ?? -1) : -1,
       partitions,
     });
     let i = 0;
@@ -263,18 +268,19 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest>(
     const groups = [];
     for (const groupId of body.groups) {
       const { errorCode, group } = await broker.groups.describe(groupId);
-      const base = {
-        groupId,
-        authorizedOperations: body.includeAuthorizedOperations
+      // Kafka fills the operations in only for entries without an error (KafkaApis).
+      const operations = (entryError: number) =>
+        body.includeAuthorizedOperations && entryError === ErrorCode.NONE
           ? GROUP_OPERATIONS_ALL
-          : AUTHORIZED_OPERATIONS_OMITTED,
-      };
+          : AUTHORIZED_OPERATIONS_OMITTED;
       if (errorCode !== ErrorCode.NONE || group === undefined || group.state === "Dead") {
         // A missing group is "Dead"; v6 (KIP-1043) says so with GROUP_ID_NOT_FOUND.
         const missing = errorCode === ErrorCode.NONE && version >= 6;
+        const entryError = missing ? ErrorCode.GROUP_ID_NOT_FOUND : errorCode;
         groups.push({
-          ...base,
-          errorCode: missing ? ErrorCode.GROUP_ID_NOT_FOUND : errorCode,
+          groupId,
+          authorizedOperations: operations(entryError),
+          errorCode: entryError,
           errorMessage: missing ? `group ${groupId} not found` : null,
           groupState: errorCode === ErrorCode.NONE ? "Dead" : "",
           protocolType: "",
@@ -284,7 +290,8 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest>(
         continue;
       }
       groups.push({
-        ...base,
+        groupId,
+        authorizedOperations: operations(ErrorCode.NONE),
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         groupState: group.state,

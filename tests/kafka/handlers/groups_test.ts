@@ -53,6 +53,36 @@ Deno.test("OffsetCommit answers unknown topics before the group, and never creat
   });
 });
 
+Deno.test("a generation -1 OffsetCommit that writes nothing leaves no group; one with a member id is accepted, as Kafka's", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 2);
+    // Kafka's ClassicGroup.validateOffsetCommit lets generation -1 commit to an Empty (or new)
+    // group before looking at the member id: accepted, and the group holds the offset.
+    assert.deepEqual(await commitRaw(h, "simple", -1, "m", [["t", 0, null]]), [ErrorCode.NONE]);
+    assert.deepEqual(await groupIds(h), ["simple"]);
+    // Every partition refused: nothing is written, and the group this commit created goes again.
+    assert.deepEqual(
+      await commitRaw(h, "refused", -1, "m", [["t", 0, "x".repeat(4_097)], [
+        "t",
+        1,
+        "y".repeat(4_097),
+      ]]),
+      [ErrorCode.OFFSET_METADATA_TOO_LARGE, ErrorCode.OFFSET_METADATA_TOO_LARGE],
+    );
+    assert.deepEqual(await groupIds(h), ["simple"]);
+    const d: Any = await h.call(ApiKey.DescribeGroups, 6, {
+      groups: ["refused"],
+      includeAuthorizedOperations: false,
+    });
+    assert.equal(d.groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+    // An existing group refused the same way stays.
+    assert.deepEqual(await commitRaw(h, "simple", -1, "", [["t", 1, "z".repeat(4_097)]]), [
+      ErrorCode.OFFSET_METADATA_TOO_LARGE,
+    ]);
+    assert.deepEqual(await groupIds(h), ["simple"]);
+  });
+});
+
 Deno.test("LeaveGroup for a missing group: each member UNKNOWN_MEMBER_ID under a top-level NONE", async () => {
   await withGroupBroker(async (h) => {
     const members = [
@@ -155,6 +185,36 @@ Deno.test("offset metadata is measured in UTF-16 units, as Kafka's String.length
     );
     assert.deepEqual(await commitRaw(h, "g", -1, "", [["t", 0, "é".repeat(4_097)]]), [
       ErrorCode.OFFSET_METADATA_TOO_LARGE,
+    ]);
+  });
+});
+
+Deno.test("DescribeGroups authorized operations: Kafka 4.x's group set, INT_MIN on error entries", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "t", 1);
+    assert.deepEqual(await commitRaw(h, "g", -1, "", [["t", 0, null]]), [ErrorCode.NONE]);
+    // READ 3, DELETE 6, DESCRIBE 8, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11 (AclEntry, Kafka 4.3.1).
+    const all = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
+    const omitted = -2147483648;
+    const describe = async (version: number, include: boolean) => {
+      const res: Any = await h.call(ApiKey.DescribeGroups, version, {
+        groups: ["g", "missing"],
+        includeAuthorizedOperations: include,
+      });
+      return res.groups.map((g: Any) => [g.groupId, g.errorCode, g.authorizedOperations]);
+    };
+    assert.deepEqual(await describe(6, true), [
+      ["g", ErrorCode.NONE, all],
+      ["missing", ErrorCode.GROUP_ID_NOT_FOUND, omitted],
+    ]);
+    // Before v6 a missing group is a Dead entry without an error, so it gets the operations.
+    assert.deepEqual(await describe(5, true), [
+      ["g", ErrorCode.NONE, all],
+      ["missing", ErrorCode.NONE, all],
+    ]);
+    assert.deepEqual(await describe(6, false), [
+      ["g", ErrorCode.NONE, omitted],
+      ["missing", ErrorCode.GROUP_ID_NOT_FOUND, omitted],
     ]);
   });
 });
