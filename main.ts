@@ -13,7 +13,8 @@
  * Permissions: `--allow-net --allow-read --allow-write --allow-env`, and optionally `--allow-ffi`
  * for the native CRC32C's directory (`src/kafka/records/crc32c_native.ts`; the `start` task grants
  * it). Without it the broker checksums in TypeScript, 4.7-13.5 times slower on batches of 1-100 KB
- * (measured here).
+ * (measured here). Optionally too, `--allow-sys=statfs` (granted by the `start` task) lets
+ * DescribeLogDirs v4 report the data volume's total and usable bytes; without it they are -1.
  *
  * @module
  */

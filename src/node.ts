@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { type Config, SETTINGS, settingSource } from "./config/mod.ts";
 import { LocalMetaStore } from "./cluster/meta/local_store.ts";
 import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
@@ -18,7 +19,7 @@ import { type CoordinatorOptions, GroupCoordinator, SystemClock } from "./groups
 import { type BrokerContext, createRequestHandler } from "./kafka/handlers/mod.ts";
 import type { RequestHandler } from "./kafka/server/mod.ts";
 import { BufferPool, framePool } from "./buffer_pool.ts";
-import { DenoDisk, IndexCache } from "./log/mod.ts";
+import { DenoDisk, IndexCache, volumeSpace } from "./log/mod.ts";
 import { RecordWalkPool } from "./kafka/records/mod.ts";
 import { logger, type Metrics } from "./observability/mod.ts";
 
@@ -136,6 +137,8 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
       ...deps.groups,
     });
     await groups.loadAll();
+    // DescribeLogDirs names the directory as Kafka does: absolute, however it was configured.
+    const logDirPath = resolve(config.dataDir);
     const broker: BrokerContext = {
       nodeId: config.nodeId,
       clusterId,
@@ -154,6 +157,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
       },
       meta,
       partitions: registry,
+      logDir: { path: logDirPath, space: () => volumeSpace(logDirPath) },
       producerIds: new ProducerIdBlocks(meta, config.nodeId),
       groups,
     };

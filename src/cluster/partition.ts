@@ -105,4 +105,6 @@ export interface PartitionRegistry {
   leadership(topic: string, index: number): Leadership | undefined;
   /** Resolves when the local partitions match the metadata tables (after a create). */
   settled(): Promise<void>;
+  /** Every partition whose log is on this node, led here or not (metrics, DescribeLogDirs). */
+  all(): Iterable<Partition>;
 }

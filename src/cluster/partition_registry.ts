@@ -87,7 +87,7 @@ export class LocalPartitionRegistry implements PartitionRegistry {
     return this.#queue;
   }
 
-  /** Every hosted partition (metrics, shutdown). */
+  /** Every hosted partition (metrics, DescribeLogDirs, shutdown). */
   all(): IterableIterator<LocalPartition> {
     return this.#partitions.values();
   }

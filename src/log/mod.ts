@@ -45,6 +45,9 @@
  * (crash loses unsynced bytes; tear, cut and corrupt helpers; injected call failures).
  * On-disk layout: `docs/log-format.md`.
  *
+ * `volumeSpace(dir)` gives the total and usable bytes of the volume a directory is on
+ * (DescribeLogDirs), `null` without `--allow-sys=statfs`.
+ *
  * @module
  */
 
@@ -83,4 +86,5 @@ export {
   type SequenceRange,
 } from "./producer_state.ts";
 export { segmentName } from "./segment.ts";
+export { type VolumeSpace, volumeSpace } from "./volume_space.ts";
 export { BufferPool, type BufferPoolOptions } from "../buffer_pool.ts";

@@ -16,12 +16,19 @@ export interface BrokerProcess {
 }
 
 /**
- * The permissions a launched broker gets: the ones the `start` task grants, with `--allow-ffi`
- * scoped to the native CRC32C's directory as found on this machine. Tests, interop and bench
- * launch brokers with these.
+ * The permissions a launched broker gets: the ones the `start` task grants (`--allow-sys=statfs`
+ * for the data volume's size in DescribeLogDirs), with `--allow-ffi` scoped to the native
+ * CRC32C's directory as found on this machine. Tests, interop and bench launch brokers with these.
  */
 export function brokerPermissions(): string[] {
-  return ["--allow-net", "--allow-read", "--allow-write", "--allow-env", ...nativeCrc32cFlags()];
+  return [
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-sys=statfs",
+    ...nativeCrc32cFlags(),
+  ];
 }
 
 /** `entry` is `main.ts` by default; a bundle path runs the bundled broker instead. */

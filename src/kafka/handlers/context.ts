@@ -1,6 +1,7 @@
 /**
  * What the API handlers may use: the node's identity, broker settings, the metadata store, the
- * local partitions, the producer-id allocator and the group coordinator. Handlers never touch the disk themselves.
+ * local partitions, the log directory, the producer-id allocator and the group coordinator.
+ * Handlers never touch the disk themselves.
  *
  * @module
  */
@@ -8,6 +9,7 @@ import type { BufferPool } from "../../buffer_pool.ts";
 import type { MetaStore } from "../../cluster/meta/store.ts";
 import type { PartitionRegistry } from "../../cluster/partition.ts";
 import type { GroupCoordinator } from "../../groups/mod.ts";
+import type { VolumeSpace } from "../../log/mod.ts";
 import type { RequestHeader } from "../protocol/header.ts";
 import type { CloseConnection } from "../server/types.ts";
 
@@ -35,6 +37,14 @@ export interface ProducerIdAllocator {
   next(): Promise<bigint>;
 }
 
+/** The one directory this node keeps its partition logs in (Kafka's `log.dirs`, of one entry). */
+export interface LogDir {
+  /** Its absolute path. */
+  readonly path: string;
+  /** Total and usable bytes of the volume it is on; `null` when unknown. */
+  space(): Promise<VolumeSpace | null>;
+}
+
 export interface BrokerContext {
   readonly nodeId: number;
   readonly clusterId: string;
@@ -44,6 +54,7 @@ export interface BrokerContext {
   readonly settings: BrokerSettings;
   readonly meta: MetaStore;
   readonly partitions: PartitionRegistry;
+  readonly logDir: LogDir;
   readonly producerIds: ProducerIdAllocator;
   /** Consumer groups and committed offsets (`src/groups/`). */
   readonly groups: GroupCoordinator;

@@ -32,6 +32,7 @@ import {
 } from "./configs.ts";
 import type { BrokerContext, Handler } from "./context.ts";
 import { fetchHandler } from "./fetch.ts";
+import { describeLogDirsHandler } from "./log_dirs.ts";
 import {
   deleteGroupsHandler,
   describeGroupsHandler,
@@ -53,7 +54,7 @@ import {
 import { produceHandler } from "./produce.ts";
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./topics.ts";
 
-export type { BrokerContext, BrokerSettings, ProducerIdAllocator } from "./context.ts";
+export type { BrokerContext, BrokerSettings, LogDir, ProducerIdAllocator } from "./context.ts";
 
 const log = getLogger(["chronik", "kafka", "handlers"]);
 
@@ -71,6 +72,7 @@ export const HANDLERS = new Map<number, Handler>([
   [ApiKey.OffsetForLeaderEpoch, offsetForLeaderEpochHandler],
   [ApiKey.DescribeConfigs, describeConfigsHandler],
   [ApiKey.AlterConfigs, alterConfigsHandler],
+  [ApiKey.DescribeLogDirs, describeLogDirsHandler],
   [ApiKey.CreatePartitions, createPartitionsHandler],
   [ApiKey.IncrementalAlterConfigs, incrementalAlterConfigsHandler],
   [ApiKey.DescribeCluster, describeClusterHandler],

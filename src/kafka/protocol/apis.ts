@@ -20,6 +20,7 @@ import {
   DELETE_TOPICS,
   DESCRIBE_CLUSTER,
   DESCRIBE_CONFIGS,
+  DESCRIBE_LOG_DIRS,
   INCREMENTAL_ALTER_CONFIGS,
 } from "./spec_admin.ts";
 import {
@@ -59,6 +60,7 @@ export const ApiKey = {
   OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  DescribeLogDirs: 35,
   CreatePartitions: 37,
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
@@ -90,6 +92,7 @@ export const APIS: readonly ApiSpec[] = [
   OFFSET_FOR_LEADER_EPOCH,
   DESCRIBE_CONFIGS,
   ALTER_CONFIGS,
+  DESCRIBE_LOG_DIRS,
   CREATE_PARTITIONS,
   DELETE_GROUPS,
   INCREMENTAL_ALTER_CONFIGS,

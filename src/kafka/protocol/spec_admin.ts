@@ -1,6 +1,6 @@
 /**
  * Tables for the admin APIs: CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs,
- * AlterConfigs, IncrementalAlterConfigs, DescribeCluster (Kafka 4.1 ranges).
+ * AlterConfigs, DescribeLogDirs, IncrementalAlterConfigs, DescribeCluster (Kafka 4.1 ranges).
  */
 import { type ApiSpec, arr, f } from "./schema.ts";
 
@@ -169,6 +169,40 @@ export const ALTER_CONFIGS: ApiSpec = {
   response: [
     f("throttleTimeMs", "int32", "0+"),
     arr("responses", "0+", alterResourceResponse),
+  ],
+};
+
+/** v0 was removed in Kafka 4.0 (KIP-896); v3 adds the top-level error, v4 the volume's sizes. */
+export const DESCRIBE_LOG_DIRS: ApiSpec = {
+  apiKey: 35,
+  name: "DescribeLogDirs",
+  minVersion: 1,
+  maxVersion: 4,
+  flexibleMin: 2,
+  request: [
+    arr("topics", "1+", [
+      f("topic", "string", "1+"),
+      f("partitions", "[]int32", "1+"),
+    ], { nullable: "1+" }),
+  ],
+  response: [
+    f("throttleTimeMs", "int32", "1+"),
+    f("errorCode", "int16", "3+"),
+    arr("results", "1+", [
+      f("errorCode", "int16", "1+"),
+      f("logDir", "string", "1+"),
+      arr("topics", "1+", [
+        f("name", "string", "1+"),
+        arr("partitions", "1+", [
+          f("partitionIndex", "int32", "1+"),
+          f("partitionSize", "int64", "1+"),
+          f("offsetLag", "int64", "1+"),
+          f("isFutureKey", "bool", "1+"),
+        ]),
+      ]),
+      f("totalBytes", "int64", "4+", { default: -1 }),
+      f("usableBytes", "int64", "4+", { default: -1 }),
+    ]),
   ],
 };
 

@@ -1,6 +1,8 @@
 // Java client interop peer, producer half: creates the topic with the Admin client, then produces
 // records 0..count-1 (the shared rule in docs/interop.md) with the given codec and idempotence.
-// Kafka's ConsoleConsumer reads them back (see peers/java_peer.ts). Prints one JSON line.
+// Kafka's ConsoleConsumer reads them back (see peers/java_peer.ts). Before that, the Admin client
+// describes the brokers' log dirs (DescribeLogDirs, as kafka-log-dirs.sh does): partition 0 must
+// have a size above 0 and its log dir a known volume size. Prints one JSON line.
 //
 // Usage: java -cp 'java-lib/*:classes' ProducerPeer BOOTSTRAP TOPIC COUNT CODEC IDEMPOTENT TIMEOUT_MS
 
@@ -13,11 +15,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -34,14 +40,17 @@ public final class ProducerPeer {
     boolean idempotent = Boolean.parseBoolean(args[4]);
     long deadline = System.currentTimeMillis() + Long.parseLong(args[5]);
     int produced = 0;
+    long partitionBytes = -1;
     String error = null;
     try {
       createTopic(bootstrap, topic, deadline);
       produced = produce(bootstrap, topic, count, codec, idempotent, deadline);
+      partitionBytes = partitionBytes(bootstrap, topic, deadline);
     } catch (Exception e) {
       error = e.getClass().getSimpleName() + ": " + e.getMessage();
     }
-    System.out.println("{\"client\":\"java\",\"produced\":" + produced + ",\"error\":"
+    System.out.println("{\"client\":\"java\",\"produced\":" + produced
+        + ",\"partitionBytes\":" + partitionBytes + ",\"error\":"
         + (error == null ? "null" : quote(error)) + "}");
     System.exit(error == null ? 0 : 1);
   }
@@ -81,6 +90,43 @@ public final class ProducerPeer {
         delivered++;
       }
       return delivered;
+    }
+  }
+
+  /**
+   * The size of partition 0 as the brokers' log dirs report it. Throws unless it is above 0 (the
+   * records were produced), its log dir has no error and the dir's volume size is known.
+   */
+  static long partitionBytes(String bootstrap, String topic, long deadline) throws Exception {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    TopicPartition partition = new TopicPartition(topic, 0);
+    try (Admin admin = Admin.create(props)) {
+      List<Integer> brokers = new ArrayList<>();
+      for (Node node : admin.describeCluster().nodes()
+          .get(remaining(deadline), TimeUnit.MILLISECONDS)) {
+        brokers.add(node.id());
+      }
+      Map<Integer, Map<String, LogDirDescription>> byBroker = admin.describeLogDirs(brokers)
+          .allDescriptions().get(remaining(deadline), TimeUnit.MILLISECONDS);
+      for (Map<String, LogDirDescription> dirs : byBroker.values()) {
+        for (Map.Entry<String, LogDirDescription> dir : dirs.entrySet()) {
+          ReplicaInfo replica = dir.getValue().replicaInfos().get(partition);
+          if (replica == null) continue;
+          String where = partition + " in log dir " + dir.getKey();
+          if (dir.getValue().error() != null) {
+            throw new IllegalStateException(where + ": " + dir.getValue().error());
+          }
+          if (replica.size() <= 0) {
+            throw new IllegalStateException(where + " has size " + replica.size());
+          }
+          if (dir.getValue().totalBytes().orElse(-1) <= 0) {
+            throw new IllegalStateException(where + ": volume size unknown");
+          }
+          return replica.size();
+        }
+      }
+      throw new IllegalStateException(partition + " is in no log dir: " + byBroker);
     }
   }
 

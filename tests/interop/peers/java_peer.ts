@@ -1,6 +1,7 @@
 /**
  * Java interop peer: the Java client's Admin + KafkaProducer (`java/ProducerPeer.java`, compiled by
- * `setup.ts` into `.cache/java-classes`) creates the topic and produces; Kafka's own
+ * `setup.ts` into `.cache/java-classes`) creates the topic, produces, and checks through
+ * DescribeLogDirs that the partition's log has grown; Kafka's own
  * `ConsoleConsumer` reads it back in assign mode (`--partition 0 --offset earliest`, no group),
  * asked for one record more than was produced so extras show. Prints one JSON verdict line.
  *

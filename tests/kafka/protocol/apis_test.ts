@@ -23,6 +23,7 @@ const KAFKA_4_1: Record<string, [number, number]> = {
   CreatePartitions: [0, 3],
   DescribeConfigs: [1, 4],
   AlterConfigs: [0, 2],
+  DescribeLogDirs: [1, 4],
   IncrementalAlterConfigs: [0, 1],
   DescribeCluster: [0, 2],
   OffsetForLeaderEpoch: [2, 4],
