@@ -18,12 +18,15 @@ interface DescribeLogDirsRequest {
   readonly topics: readonly { topic: string; partitions: readonly number[] }[] | null;
 }
 
+/** The first version whose answer carries the volume's total and usable bytes (KIP-827). */
+const VERSION_WITH_SPACE = 4;
 /** Kafka's answer when the volume's size is unknown. */
 const UNKNOWN_BYTES = -1n;
 
 export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest>(
-  async (broker, { body }) => {
-    const space = await broker.logDir.space();
+  async (broker, { body, version }) => {
+    // Only v4 carries the volume's sizes: older versions need no statfs.
+    const space = version >= VERSION_WITH_SPACE ? await broker.logDir.space() : null;
     const wanted = body.topics === null ? null : requestedPartitions(body.topics);
     const byTopic = new Map<string, Partition[]>();
     for (const p of broker.partitions.all()) {

@@ -180,17 +180,24 @@ Deno.test("DescribeLogDirs names a relative data dir by its absolute path", asyn
 
 Deno.test("DescribeLogDirs answers -1 for the volume's sizes when they are unknown", async () => {
   // Without --allow-sys=statfs the node cannot tell; Kafka's defaults mean "unknown".
+  let asked = 0;
   const broker = {
     partitions: { all: () => [] },
-    logDir: { path: "/var/lib/chronik", space: () => Promise.resolve(null) },
+    logDir: { path: "/var/lib/chronik", space: () => (asked++, Promise.resolve(null)) },
   } as unknown as BrokerContext;
-  const request = { version: 4, body: { topics: null } } as unknown as HandlerRequest<never>;
-  const answer: Any = await HANDLERS.get(ApiKey.DescribeLogDirs)!(broker, request);
-  assert.deepEqual(answer.results, [{
+  const describe = async (version: number): Promise<Any> => {
+    const request = { version, body: { topics: null } } as unknown as HandlerRequest<never>;
+    return await HANDLERS.get(ApiKey.DescribeLogDirs)!(broker, request);
+  };
+  assert.deepEqual((await describe(4)).results, [{
     errorCode: ErrorCode.NONE,
     logDir: "/var/lib/chronik",
     topics: [],
     totalBytes: -1n,
     usableBytes: -1n,
   }]);
+  assert.equal(asked, 1);
+  // Versions without the sizes do not ask the volume at all.
+  for (const version of [1, 2, 3]) await describe(version);
+  assert.equal(asked, 1);
 });
