@@ -69,7 +69,7 @@ export class OffsetsPartitionState {
    * replaced since): a cheap check per record here, so the caller need not scan every offset.
    */
   async load(
-    stale: (topic: string, value: CommittedOffset) => boolean = () => false,
+    stale: (topic: string, value: CommittedOffset) => boolean,
   ): Promise<{ records: number; groups: number; staleTopics: Set<string> }> {
     const p = this.partition;
     let offset = p.logStartOffset();

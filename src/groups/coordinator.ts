@@ -556,9 +556,9 @@ export class GroupCoordinator {
       group = this.#getOrCreateGroup(state, req.groupId);
       if (group === undefined) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
+    // A group created here is Empty, where generation -1 may always commit (whatever the member id).
     const refused = group.acceptCommit(req, this.#now());
     this.#arm(state, group);
-    // A group created here is Empty, where generation -1 may always commit (whatever the member id).
     if (refused !== ErrorCode.NONE) return all(refused);
     const now = this.#now();
     const expireTimestampMs = expireTimestampFor(now, req.retentionTimeMs);
@@ -590,8 +590,9 @@ export class GroupCoordinator {
     const ok = await this.#writeOffsets(state, group, records);
     // Nothing written: a group this commit created goes again (only memory held it), unless
     // another request has used it meanwhile.
-    if (created && (!ok || records.length === 0) && state.groups.get(req.groupId) === group) {
-      if (group.untouched) state.groups.delete(req.groupId);
+    const wroteNothing = !ok || records.length === 0;
+    if (created && wroteNothing && state.groups.get(req.groupId) === group && group.untouched) {
+      state.groups.delete(req.groupId);
     }
     return req.partitions.map((p, i) => ({
       topic: p.topic,
