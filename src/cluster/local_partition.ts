@@ -19,6 +19,7 @@ import {
   WalkQueueFullError,
 } from "../kafka/records/mod.ts";
 import {
+  type ActiveProducer,
   CorruptBatchError,
   LogFailedError,
   LogFullError,
@@ -354,6 +355,10 @@ export class LocalPartition implements Partition {
     if (epoch === -1 || epoch > LEADER_EPOCH) return { leaderEpoch: -1, endOffset: -1 };
     if (epoch < LEADER_EPOCH) return { leaderEpoch: epoch, endOffset: this.log.logStartOffset };
     return { leaderEpoch: LEADER_EPOCH, endOffset: this.log.logEndOffset };
+  }
+
+  activeProducers(): readonly ActiveProducer[] {
+    return this.log.producers.active();
   }
 
   /** Releases fetches waiting on this partition (on close or delete). */

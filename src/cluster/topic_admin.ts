@@ -29,15 +29,23 @@ function fail(errorCode: number, errorMessage: string): AdminOutcome {
   return { errorCode, errorMessage };
 }
 
-/** Kafka's topic name rule: 1-249 of [a-zA-Z0-9._-], not "." or "..". */
+/**
+ * Kafka's topic name rule: 1-249 of [a-zA-Z0-9._-], not "." or "..". The problem is Kafka's own
+ * message (`Topic.validate`), which clients show as it is.
+ */
 export function topicNameProblem(name: string): string | undefined {
-  if (name.length === 0) return "topic name is empty";
-  if (name === "." || name === "..") return `topic name cannot be "${name}"`;
+  const invalid = (reason: string) => `Topic name is invalid: ${reason}`;
+  if (name.length === 0) return invalid("the empty string is not allowed");
+  if (name === "." || name === "..") return invalid(`'${name}' is not allowed`);
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
-    return `topic name is longer than ${MAX_TOPIC_NAME_LENGTH} characters`;
+    return invalid(
+      `the length of '${name}' is longer than the max allowed length ${MAX_TOPIC_NAME_LENGTH}`,
+    );
   }
   if (!/^[a-zA-Z0-9._-]+$/.test(name)) {
-    return `topic name "${name}" has characters outside [a-zA-Z0-9._-]`;
+    return invalid(
+      `'${name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`,
+    );
   }
   return undefined;
 }

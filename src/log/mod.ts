@@ -77,6 +77,7 @@ export {
   type TimestampLookup,
 } from "./partition_log.ts";
 export {
+  type ActiveProducer,
   BATCHES_PER_PRODUCER,
   lastSequence,
   type ProducerBatch,

@@ -73,6 +73,12 @@ const NAMES: readonly string[] = [
   "allocate_producer_ids",
   "consumer_group_heartbeat",
   "consumer_group_describe",
+  "controller_registration",
+  "get_telemetry_subscriptions",
+  "push_telemetry",
+  "assign_replicas_to_dirs",
+  "list_config_resources",
+  "describe_topic_partitions",
 ];
 
 /** Label for an api key; `"unknown"` outside the table. */

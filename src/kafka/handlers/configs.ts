@@ -7,8 +7,27 @@
  * other broker keys are refused (INVALID_REQUEST, Kafka's code for a broker key it cannot change)
  * rather than stored and ignored.
  *
+ * Broker loggers (KIP-412): DescribeConfigs and IncrementalAlterConfigs of resource type 8 read and
+ * change this node's log levels at run time, as Kafka 4.x's broker does (ConfigHelper, and
+ * RuntimeLoggerManager with LoggingController for changes). Each known logging category is one
+ * entry whose value is a Kafka level name (TRACE, DEBUG, INFO, WARN, ERROR, FATAL; LogTape's
+ * `warning` is WARN). Kafka's `root` (log4j's root logger) is the category `chronik`, listed
+ * under both names. SET gives a category its own level and DELETE takes it away (the category
+ * inherits again); unknown names are refused, as Kafka refuses a logger its logging context does
+ * not hold, and so is deleting the root's level. Changes are not persisted: a restart starts from
+ * `--log-level` again. AlterConfigs refuses the type (Kafka never took log levels there).
+ *
+ * ListConfigResources (KIP-1142; v0 was ListClientMetricsResources, KIP-714) lists the resources
+ * of the asked types as Kafka 4.1's broker does (KafkaApis.handleListConfigResources): v0 lists
+ * client-metrics resources only; v1 lists the types named, or all five it knows (topics, brokers,
+ * broker loggers, client metrics, groups) when none is named, and answers UNSUPPORTED_VERSION with
+ * no resources when any other type is named. Chronik has no client-metrics subscriptions and no
+ * group configs, so those lists are empty; each broker is listed as a broker and as a broker
+ * logger (Kafka lists every registered broker under both), and every topic, internal ones too.
+ *
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import { ErrorCode } from "../protocol/errors.ts";
 import {
   brokerDefaults,
@@ -18,11 +37,22 @@ import {
   topicConfigDef,
   validateTopicConfig,
 } from "../../cluster/meta/topic_configs.ts";
+import {
+  changeLogLevels,
+  type LevelChange,
+  loggerLevels,
+  type LogLevel,
+  ROOT_CATEGORY,
+  TooManyLevelOverridesError,
+} from "../../observability/logging.ts";
 import type { BrokerContext } from "./context.ts";
 import { defineHandler } from "./_util.ts";
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
+const RESOURCE_BROKER_LOGGER = 8;
+const RESOURCE_CLIENT_METRICS = 16;
+const RESOURCE_GROUP = 32;
 
 export const CONFIG_SOURCE = {
   DYNAMIC_TOPIC_CONFIG: 1,
@@ -30,7 +60,13 @@ export const CONFIG_SOURCE = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
 } as const;
+
+/** DescribeConfigs' configType when not told (Kafka sets none for broker loggers). */
+const CONFIG_TYPE_UNKNOWN = 0;
+
+const log = getLogger(["chronik", "kafka", "handlers"]);
 
 export function configTypeCode(type: ConfigType): number {
   switch (type) {
@@ -80,6 +116,8 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest>((bro
       ? describeTopic(broker, res.resourceName, body.includeSynonyms, body.includeDocumentation)
       : res.resourceType === RESOURCE_BROKER
       ? describeBroker(broker, res.resourceName, body.includeSynonyms, body.includeDocumentation)
+      : res.resourceType === RESOURCE_BROKER_LOGGER
+      ? describeBrokerLoggers(broker, res.resourceName)
       : {
         errorCode: ErrorCode.INVALID_REQUEST,
         message: `resource type ${res.resourceType} is not supported`,
@@ -270,14 +308,18 @@ async function alterAll(broker: BrokerContext, body: AlterRequest, incremental: 
     const ops = repeated.has(resourceKey(res))
       ? refuse(ErrorCode.INVALID_REQUEST, "the resource is named more than once in the request")
       : parseOps(res.configs, incremental);
-    const outcome = "errorCode" in ops ? ops : await alterOne(
-      broker,
-      res.resourceType,
-      res.resourceName,
-      ops,
-      incremental,
-      body.validateOnly,
-    );
+    const outcome = "errorCode" in ops
+      ? ops
+      : res.resourceType === RESOURCE_BROKER_LOGGER
+      ? alterBrokerLoggers(broker, res.resourceName, ops, incremental, body.validateOnly)
+      : await alterOne(
+        broker,
+        res.resourceType,
+        res.resourceName,
+        ops,
+        incremental,
+        body.validateOnly,
+      );
     responses.push({
       errorCode: outcome.errorCode,
       errorMessage: outcome.message,
@@ -450,3 +492,200 @@ function applyOps(
   }
   return { values: next };
 }
+
+/** Kafka's name of the root logger (log4j's); here the category `chronik`. */
+const KAFKA_ROOT_LOGGER = "root";
+
+/** Kafka's level names (`LogLevelConfig.VALID_LOG_LEVELS`, case as given) to LogTape's. */
+const LEVEL_BY_KAFKA_NAME: ReadonlyMap<string, LogLevel> = new Map([
+  ["TRACE", "trace"],
+  ["DEBUG", "debug"],
+  ["INFO", "info"],
+  ["WARN", "warning"],
+  ["ERROR", "error"],
+  ["FATAL", "fatal"],
+]);
+
+const KAFKA_NAME_BY_LEVEL = new Map([...LEVEL_BY_KAFKA_NAME].map(([k, v]) => [v, k]));
+
+/** As Kafka lists them in its refusal of a level: sorted. */
+const VALID_LEVELS_TEXT = [...LEVEL_BY_KAFKA_NAME.keys()].sort().join(", ");
+
+/** The logging category a broker-logger name stands for. */
+function categoryOf(loggerName: string): string {
+  return loggerName === KAFKA_ROOT_LOGGER ? ROOT_CATEGORY : loggerName;
+}
+
+/** Logger names with their Kafka level names: `root` first, then every category by name. */
+function brokerLoggers(): Map<string, string> {
+  const levels = loggerLevels();
+  const named = new Map<string, string>();
+  const root = levels.get(ROOT_CATEGORY);
+  if (root === undefined) return named; // logging is not set up: no logger to tell of
+  named.set(KAFKA_ROOT_LOGGER, KAFKA_NAME_BY_LEVEL.get(root)!);
+  for (const [category, level] of levels) named.set(category, KAFKA_NAME_BY_LEVEL.get(level)!);
+  return named;
+}
+
+/** Java's `Integer.parseInt`, which Kafka reads a broker id with; undefined where it throws. */
+function parseJavaInt(text: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
+}
+
+/**
+ * Every logger with its level, as Kafka's ConfigHelper answers BROKER_LOGGER: source
+ * DYNAMIC_BROKER_LOGGER_CONFIG, never read-only or sensitive, no synonyms even when asked, no
+ * config type, and empty documentation (Kafka leaves the field at its default).
+ */
+function describeBrokerLoggers(
+  broker: BrokerContext,
+  name: string,
+): ConfigEntry[] | { errorCode: number; message: string } {
+  const invalid = (message: string) => ({ errorCode: ErrorCode.INVALID_REQUEST, message });
+  if (name === "") return invalid("Broker id must not be empty");
+  const id = parseJavaInt(name);
+  if (id === undefined) return invalid(`Broker id must be an integer, but it is: ${name}`);
+  if (id !== broker.nodeId) {
+    return invalid(`Unexpected broker id, expected ${broker.nodeId} but received ${name}`);
+  }
+  return [...brokerLoggers()].map(([logger, level]) => ({
+    name: logger,
+    value: level,
+    readOnly: false,
+    configSource: CONFIG_SOURCE.DYNAMIC_BROKER_LOGGER_CONFIG,
+    isSensitive: false,
+    synonyms: [],
+    configType: CONFIG_TYPE_UNKNOWN,
+    documentation: "",
+  }));
+}
+
+/**
+ * IncrementalAlterConfigs of this node's loggers, checked as Kafka's RuntimeLoggerManager checks
+ * them: the resource names this node (INVALID_REQUEST otherwise); then each change in order, the
+ * first failing one answering for all: SET needs a known logger and a level of
+ * {@link LEVEL_BY_KAFKA_NAME} (INVALID_CONFIG), DELETE a known logger other than the root
+ * (INVALID_CONFIG, INVALID_REQUEST), APPEND and SUBTRACT are refused (INVALID_REQUEST). Nothing
+ * changes unless every change passes, nor with `validateOnly`. AlterConfigs refuses the type, as
+ * Kafka's does for any type it does not take there.
+ */
+function alterBrokerLoggers(
+  broker: BrokerContext,
+  name: string,
+  ops: Op[],
+  incremental: boolean,
+  validateOnly: boolean,
+): Outcome {
+  if (!incremental) {
+    return refuse(ErrorCode.INVALID_REQUEST, `Unknown resource type ${RESOURCE_BROKER_LOGGER}`);
+  }
+  const id = parseJavaInt(name);
+  if (id === undefined) {
+    return refuse(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
+  }
+  if (id !== broker.nodeId) {
+    return refuse(
+      ErrorCode.INVALID_REQUEST,
+      `Unexpected node id. Expected ${broker.nodeId}, but received ${id}`,
+    );
+  }
+  const known = brokerLoggers();
+  const changes: LevelChange[] = [];
+  for (const o of ops) {
+    const change = levelChange(o, known);
+    if ("errorCode" in change) return change;
+    changes.push(change);
+  }
+  try {
+    changeLogLevels(changes, { validateOnly });
+  } catch (error) {
+    if (error instanceof TooManyLevelOverridesError) {
+      return refuse(ErrorCode.INVALID_CONFIG, error.message);
+    }
+    throw error;
+  }
+  if (!validateOnly) {
+    // Warned, as Kafka does: a level changed at run time is gone after a restart.
+    for (const o of ops) {
+      log.warning("log level of {logger} {change} (until restart)", {
+        logger: o.name,
+        change: o.op === "set" ? `set to ${o.value}` : "unset",
+      });
+    }
+  }
+  return DONE;
+}
+
+/** The level change one operation asks for, or Kafka's refusal of it. */
+function levelChange(o: Op, known: ReadonlyMap<string, string>): LevelChange | Outcome {
+  if (o.op === "append" || o.op === "subtract") {
+    return refuse(
+      ErrorCode.INVALID_REQUEST,
+      `${o.op.toUpperCase()} operation is not allowed for the BROKER_LOGGER resource`,
+    );
+  }
+  if (!known.has(o.name)) {
+    return refuse(ErrorCode.INVALID_CONFIG, `Logger ${o.name} does not exist!`);
+  }
+  const category = categoryOf(o.name);
+  if (o.op === "delete") {
+    // `chronik` is the root under its other name, so it keeps its level too.
+    return category === ROOT_CATEGORY
+      ? refuse(
+        ErrorCode.INVALID_REQUEST,
+        `Removing the log level of the ${KAFKA_ROOT_LOGGER} logger is not allowed`,
+      )
+      : { category, level: null };
+  }
+  const level = LEVEL_BY_KAFKA_NAME.get(o.value);
+  if (level === undefined) {
+    return refuse(
+      ErrorCode.INVALID_CONFIG,
+      `Cannot set the log level of ${o.name} to ${o.value} as it is not a supported log ` +
+        `level. Valid log levels are ${VALID_LEVELS_TEXT}`,
+    );
+  }
+  return { category, level };
+}
+
+/** The types ListConfigResources lists, by version (`ListConfigResourcesRequest`). */
+const LISTABLE_TYPES_V0: readonly number[] = [RESOURCE_CLIENT_METRICS];
+const LISTABLE_TYPES: readonly number[] = [
+  RESOURCE_TOPIC,
+  RESOURCE_BROKER,
+  RESOURCE_BROKER_LOGGER,
+  RESOURCE_CLIENT_METRICS,
+  RESOURCE_GROUP,
+];
+
+interface ListConfigResourcesRequest {
+  /** Absent before v1: the codec fills in `[]`, which asks for every type the version lists. */
+  readonly resourceTypes: readonly number[];
+}
+
+export const listConfigResourcesHandler = defineHandler<ListConfigResourcesRequest>(
+  (broker, { version, body }) => {
+    const listable = version === 0 ? LISTABLE_TYPES_V0 : LISTABLE_TYPES;
+    const types = body.resourceTypes.length === 0 ? listable : body.resourceTypes;
+    if (types.some((t) => !listable.includes(t))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_VERSION, configResources: [] };
+    }
+    const wanted = new Set(types);
+    const configResources: { resourceName: string; resourceType: number }[] = [];
+    const add = (resourceType: number, names: Iterable<string>) => {
+      if (!wanted.has(resourceType)) return;
+      for (const resourceName of names) configResources.push({ resourceName, resourceType });
+    };
+    // Kafka's order of types: groups with configs, client-metrics subscriptions (neither exists
+    // here), broker loggers, brokers, topics. Within a type Kafka iterates hash maps, which
+    // promise no order; here brokers go by id and topics by name.
+    const brokerIds = [...broker.meta.tables.brokers()].map((b) => b.nodeId).sort((a, b) => a - b)
+      .map(String);
+    add(RESOURCE_BROKER_LOGGER, brokerIds);
+    add(RESOURCE_BROKER, brokerIds);
+    add(RESOURCE_TOPIC, [...broker.meta.tables.topics()].map((t) => t.name).sort());
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, configResources };
+  },
+);

@@ -19,7 +19,7 @@ import {
 } from "../protocol/header.ts";
 import { type BufferPool, MIN_POOLED_FRAME_BYTES } from "../../buffer_pool.ts";
 import { CloseConnection, type RequestContext, type RequestHandler } from "../server/types.ts";
-import { apiVersionsHandler } from "./api_versions.ts";
+import { advertisedApis, apiVersionsHandler } from "./api_versions.ts";
 import {
   describeClusterHandler,
   findCoordinatorHandler,
@@ -29,7 +29,15 @@ import {
   alterConfigsHandler,
   describeConfigsHandler,
   incrementalAlterConfigsHandler,
+  listConfigResourcesHandler,
 } from "./configs.ts";
+import {
+  createAclsHandler,
+  deleteAclsHandler,
+  describeAclsHandler,
+  describeClientQuotasHandler,
+  describeUserScramCredentialsHandler,
+} from "./security.ts";
 import type { BrokerContext, Handler } from "./context.ts";
 import { fetchHandler } from "./fetch.ts";
 import { describeLogDirsHandler } from "./log_dirs.ts";
@@ -52,6 +60,16 @@ import {
   offsetForLeaderEpochHandler,
 } from "./offsets.ts";
 import { produceHandler } from "./produce.ts";
+import {
+  alterPartitionReassignmentsHandler,
+  electLeadersHandler,
+  listPartitionReassignmentsHandler,
+} from "./replicas.ts";
+import {
+  describeProducersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
+} from "./transactions.ts";
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./topics.ts";
 
 export type { BrokerContext, BrokerSettings, LogDir, ProducerIdAllocator } from "./context.ts";
@@ -86,6 +104,18 @@ export const HANDLERS = new Map<number, Handler>([
   [ApiKey.ListGroups, listGroupsHandler],
   [ApiKey.DeleteGroups, deleteGroupsHandler],
   [ApiKey.OffsetDelete, offsetDeleteHandler],
+  [ApiKey.ElectLeaders, electLeadersHandler],
+  [ApiKey.AlterPartitionReassignments, alterPartitionReassignmentsHandler],
+  [ApiKey.ListPartitionReassignments, listPartitionReassignmentsHandler],
+  [ApiKey.DescribeProducers, describeProducersHandler],
+  [ApiKey.DescribeTransactions, describeTransactionsHandler],
+  [ApiKey.ListTransactions, listTransactionsHandler],
+  [ApiKey.DescribeAcls, describeAclsHandler],
+  [ApiKey.CreateAcls, createAclsHandler],
+  [ApiKey.DeleteAcls, deleteAclsHandler],
+  [ApiKey.DescribeClientQuotas, describeClientQuotasHandler],
+  [ApiKey.DescribeUserScramCredentials, describeUserScramCredentialsHandler],
+  [ApiKey.ListConfigResources, listConfigResourcesHandler],
 ]);
 HANDLERS.set(ApiKey.ApiVersions, apiVersionsHandler(() => HANDLERS.keys()));
 
@@ -125,6 +155,8 @@ export function createRequestHandler(
     return buffer;
   };
   const trailing = { since: 0, warnedAtMs: -Infinity };
+  // What an ApiVersions request at a version we lack is told we serve: the APIs with a handler.
+  const advertised = advertisedApis(handlers.keys());
   const frameOptions: FrameOptions = {
     ...(alloc === undefined ? {} : { alloc }),
     ...(options.scratchKeepBytes === undefined
@@ -146,7 +178,9 @@ export function createRequestHandler(
       switch (decoded.kind) {
         case "unsupported_version":
           if (decoded.api.apiKey === ApiKey.ApiVersions) {
-            return withoutSizePrefix(apiVersionsFallbackResponse(decoded.header.correlationId));
+            return withoutSizePrefix(
+              apiVersionsFallbackResponse(decoded.header.correlationId, advertised),
+            );
           }
           return refuse(context, decoded.message);
         case "unknown_api_key":

@@ -36,6 +36,21 @@ import {
   OFFSET_FETCH,
   SYNC_GROUP,
 } from "./spec_groups.ts";
+import {
+  ALTER_PARTITION_REASSIGNMENTS,
+  CREATE_ACLS,
+  DELETE_ACLS,
+  DESCRIBE_ACLS,
+  DESCRIBE_CLIENT_QUOTAS,
+  DESCRIBE_PRODUCERS,
+  DESCRIBE_QUORUM,
+  DESCRIBE_TRANSACTIONS,
+  DESCRIBE_USER_SCRAM_CREDENTIALS,
+  ELECT_LEADERS,
+  LIST_CONFIG_RESOURCES,
+  LIST_PARTITION_REASSIGNMENTS,
+  LIST_TRANSACTIONS,
+} from "./spec_ops.ts";
 
 /** Numeric API keys by name. */
 export const ApiKey = {
@@ -58,14 +73,27 @@ export const ApiKey = {
   DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  ElectLeaders: 43,
   IncrementalAlterConfigs: 44,
+  AlterPartitionReassignments: 45,
+  ListPartitionReassignments: 46,
   OffsetDelete: 47,
+  DescribeClientQuotas: 48,
+  DescribeUserScramCredentials: 50,
+  DescribeQuorum: 55,
   DescribeCluster: 60,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
+  ListConfigResources: 74,
 } as const;
 export type ApiKey = typeof ApiKey[keyof typeof ApiKey];
 
@@ -90,14 +118,27 @@ export const APIS: readonly ApiSpec[] = [
   DELETE_RECORDS,
   INIT_PRODUCER_ID,
   OFFSET_FOR_LEADER_EPOCH,
+  DESCRIBE_ACLS,
+  CREATE_ACLS,
+  DELETE_ACLS,
   DESCRIBE_CONFIGS,
   ALTER_CONFIGS,
   DESCRIBE_LOG_DIRS,
   CREATE_PARTITIONS,
   DELETE_GROUPS,
+  ELECT_LEADERS,
   INCREMENTAL_ALTER_CONFIGS,
+  ALTER_PARTITION_REASSIGNMENTS,
+  LIST_PARTITION_REASSIGNMENTS,
   OFFSET_DELETE,
+  DESCRIBE_CLIENT_QUOTAS,
+  DESCRIBE_USER_SCRAM_CREDENTIALS,
+  DESCRIBE_QUORUM,
   DESCRIBE_CLUSTER,
+  DESCRIBE_PRODUCERS,
+  DESCRIBE_TRANSACTIONS,
+  LIST_TRANSACTIONS,
+  LIST_CONFIG_RESOURCES,
 ];
 
 const byKey: (ApiSpec | undefined)[] = [];

@@ -221,10 +221,16 @@ export function decodeResponse(
 /**
  * The answer to an ApiVersions request at a version we do not support: a v0 response with
  * UNSUPPORTED_VERSION and our ranges, so the client can retry at a version we know (KIP-511).
+ * `apiKeys` is what the node advertises (the broker passes the APIs it serves, as its ApiVersions
+ * answer does); by default every API the codec speaks.
  */
-export function apiVersionsFallbackResponse(correlationId: number): Uint8Array {
+export function apiVersionsFallbackResponse(
+  correlationId: number,
+  apiKeys: readonly { apiKey: number; minVersion: number; maxVersion: number }[] =
+    supportedApiVersions(),
+): Uint8Array {
   return encodeResponse(ApiKey.ApiVersions, 0, correlationId, {
     errorCode: ErrorCode.UNSUPPORTED_VERSION,
-    apiKeys: supportedApiVersions(),
+    apiKeys,
   });
 }

@@ -28,9 +28,10 @@
  * naming the field.
  *
  * ## Tables
- * `spec_core.ts`, `spec_admin.ts`, `spec_groups.ts` hold one {@link ApiSpec} per API, written with
- * the `f` / `arr` / `struct` DSL of `schema.ts`; `apis.ts` registers them; `lint.ts` checks them;
- * a plan per (api, version, direction) is compiled once (`messagePlan`). See docs/protocol.md.
+ * `spec_core.ts`, `spec_admin.ts`, `spec_groups.ts` and `spec_ops.ts` hold one {@link ApiSpec} per
+ * API, written with the `f` / `arr` / `struct` DSL of `schema.ts`; `apis.ts` registers them;
+ * `lint.ts` checks them; a plan per (api, version, direction) is compiled once (`messagePlan`). See
+ * docs/protocol.md.
  *
  * @module
  */

@@ -45,18 +45,6 @@ function batchOf(values: string[]): Uint8Array {
   );
 }
 
-Deno.test("ApiVersions advertises DescribeLogDirs v1-v4, as Kafka 4.1 does", async () => {
-  // Admin clients send DescribeLogDirs only to a broker that advertises it (v0 left in KIP-896).
-  await withBroker(async (h) => {
-    const res: Any = await h.call(ApiKey.ApiVersions, 3, {
-      clientSoftwareName: "t",
-      clientSoftwareVersion: "1",
-    });
-    const entry = res.apiKeys.find((k: Any) => k.apiKey === ApiKey.DescribeLogDirs);
-    assert.deepEqual(entry, { apiKey: 35, minVersion: 1, maxVersion: 4 });
-  });
-});
-
 Deno.test("DescribeLogDirs with null topics lists every partition here, the offsets topic too", async () => {
   await withBroker(async (h) => {
     await createdTopic(h, "b", 2);

@@ -39,6 +39,19 @@ const KAFKA_4_1: Record<string, [number, number]> = {
   ListGroups: [0, 5],
   DeleteGroups: [0, 2],
   OffsetDelete: [0, 0],
+  DescribeAcls: [1, 3],
+  CreateAcls: [1, 3],
+  DeleteAcls: [1, 3],
+  ElectLeaders: [0, 2],
+  AlterPartitionReassignments: [0, 1],
+  ListPartitionReassignments: [0, 0],
+  DescribeClientQuotas: [0, 1],
+  DescribeUserScramCredentials: [0, 0],
+  DescribeQuorum: [0, 2],
+  DescribeProducers: [0, 0],
+  DescribeTransactions: [0, 0],
+  ListTransactions: [0, 2],
+  ListConfigResources: [0, 1],
 };
 
 Deno.test("api registry", async (t) => {
@@ -54,6 +67,12 @@ Deno.test("api registry", async (t) => {
       );
     }
     assert.equal(APIS.length, Object.keys(KAFKA_4_1).length);
+  });
+
+  await t.step("APIS is ordered by key and ApiKey names every entry", () => {
+    const keys = APIS.map((a) => a.apiKey);
+    assert.deepStrictEqual(keys, [...keys].sort((a, b) => a - b));
+    for (const api of APIS) assert.equal(ApiKey[api.name as keyof typeof ApiKey], api.apiKey);
   });
 
   await t.step("old clients' versions are in range (kafkajs, kafka-python)", () => {
