@@ -205,7 +205,7 @@ export async function setup(options: { apache: boolean }): Promise<void> {
     "java client + kafka tools",
     `${INTEROP_DIR}/java/pom.xml`,
     JAVA_LIB_DIR,
-    `kafka-tools-${KAFKA_JAR_VERSION}.jar`,
+    `kafka_2.13-${KAFKA_JAR_VERSION}.jar`,
   );
   await javaPeer();
   await javaPeer("java group member", "GroupMember");
