@@ -128,3 +128,18 @@ export async function producedBatch(h: Harness, topic: string, records: Uint8Arr
   });
   assert.equal(produced.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
 }
+
+/** Creates the internal offsets topic the way a client does: a FindCoordinator for a group. */
+export async function offsetsTopicCreated(h: Harness): Promise<void> {
+  const res: Any = await h.call(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g"] });
+  assert.equal(res.coordinators[0].errorCode, ErrorCode.NONE);
+}
+
+/** This node's id, as DescribeCluster names it. */
+export async function nodeIdOf(h: Harness): Promise<number> {
+  const res: Any = await h.call(ApiKey.DescribeCluster, 0, {
+    includeClusterAuthorizedOperations: false,
+  });
+  assert.equal(res.brokers.length, 1);
+  return res.brokers[0].brokerId;
+}

@@ -9,7 +9,14 @@
 import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
-import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
+import {
+  type Any,
+  createdTopic,
+  type Harness,
+  nodeIdOf,
+  offsetsTopicCreated,
+  withBroker,
+} from "./_harness.ts";
 
 // Kafka's ConfigResource.Type ids.
 const TOPIC = 2;
@@ -30,19 +37,9 @@ async function listed(h: Harness, version: number, types: number[]): Promise<[nu
   return res.configResources.map((r: Any) => [r.resourceType, r.resourceName]);
 }
 
-/** Creates the offsets topic, an internal topic Kafka lists like any other. */
-async function offsetsTopicCreated(h: Harness): Promise<void> {
-  const res: Any = await h.call(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g"] });
-  assert.equal(res.coordinators[0].errorCode, ErrorCode.NONE);
-}
-
-/** This node's id, as DescribeCluster names it. */
+/** This node's id as a resource name. */
 async function nodeId(h: Harness): Promise<string> {
-  const res: Any = await h.call(ApiKey.DescribeCluster, 0, {
-    includeClusterAuthorizedOperations: false,
-  });
-  assert.equal(res.brokers.length, 1);
-  return String(res.brokers[0].brokerId);
+  return String(await nodeIdOf(h));
 }
 
 Deno.test("ListConfigResources v0 lists client-metrics resources only: none here", async () => {

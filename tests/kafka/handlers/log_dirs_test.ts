@@ -13,7 +13,14 @@ import { type BrokerContext, HANDLERS } from "../../../src/kafka/handlers/mod.ts
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch } from "../../../src/kafka/records/mod.ts";
-import { type Any, createdTopic, type Harness, producedBatch, withBroker } from "./_harness.ts";
+import {
+  type Any,
+  createdTopic,
+  type Harness,
+  offsetsTopicCreated,
+  producedBatch,
+  withBroker,
+} from "./_harness.ts";
 
 const enc = new TextEncoder();
 
@@ -50,11 +57,7 @@ Deno.test("DescribeLogDirs with null topics lists every partition here, the offs
     await createdTopic(h, "b", 2);
     await createdTopic(h, "a");
     // FindCoordinator creates the internal offsets topic, which Kafka lists like any other.
-    const coordinator: Any = await h.call(ApiKey.FindCoordinator, 4, {
-      keyType: 0,
-      coordinatorKeys: ["g"],
-    });
-    assert.equal(coordinator.coordinators[0].errorCode, ErrorCode.NONE);
+    await offsetsTopicCreated(h);
 
     const res = await describeLogDirs(h, 4, null);
     assert.equal(res.throttleTimeMs, 0);

@@ -11,15 +11,14 @@ import type { HandlerRequest } from "../../../src/kafka/handlers/context.ts";
 import { type BrokerContext, HANDLERS } from "../../../src/kafka/handlers/mod.ts";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
-import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
-
-async function nodeIdOf(h: Harness): Promise<number> {
-  const res: Any = await h.call(ApiKey.DescribeCluster, 0, {
-    includeClusterAuthorizedOperations: false,
-  });
-  assert.equal(res.brokers.length, 1);
-  return res.brokers[0].brokerId;
-}
+import {
+  type Any,
+  createdTopic,
+  type Harness,
+  nodeIdOf,
+  offsetsTopicCreated,
+  withBroker,
+} from "./_harness.ts";
 
 Deno.test("ListPartitionReassignments lists nothing in progress, for all topics and for named ones", async () => {
   await withBroker(async (h) => {
@@ -297,11 +296,7 @@ Deno.test("ElectLeaders for all partitions lists every topic, without the partit
   await withBroker(async (h) => {
     await createdTopic(h, "b", 2);
     await createdTopic(h, "a");
-    const coordinator: Any = await h.call(ApiKey.FindCoordinator, 4, {
-      keyType: 0,
-      coordinatorKeys: ["g"],
-    });
-    assert.equal(coordinator.coordinators[0].errorCode, ErrorCode.NONE);
+    await offsetsTopicCreated(h);
     for (const [version, electionType] of [[0, 0], [1, 1], [2, 0], [2, 1]]) {
       const res = await elect(h, version!, null, { electionType: electionType! });
       assert.equal(res.errorCode, ErrorCode.NONE);
