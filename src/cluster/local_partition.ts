@@ -19,13 +19,13 @@ import {
   WalkQueueFullError,
 } from "../kafka/records/mod.ts";
 import {
-  type ActiveProducer,
   CorruptBatchError,
   LogFailedError,
   LogFullError,
   OffsetOutOfRangeError,
   type PartitionLog,
   ProducerSequenceError,
+  type ProducerSnapshotEntry,
 } from "../log/mod.ts";
 import type {
   OffsetAndTimestamp,
@@ -357,8 +357,8 @@ export class LocalPartition implements Partition {
     return { leaderEpoch: LEADER_EPOCH, endOffset: this.log.logEndOffset };
   }
 
-  activeProducers(): readonly ActiveProducer[] {
-    return this.log.producers.active();
+  activeProducers(): readonly ProducerSnapshotEntry[] {
+    return [...this.log.producers.entries()];
   }
 
   /** Releases fetches waiting on this partition (on close or delete). */

@@ -10,7 +10,7 @@
  */
 
 import type { BufferPool } from "../buffer_pool.ts";
-import type { ActiveProducer } from "../log/mod.ts";
+import type { ProducerSnapshotEntry } from "../log/mod.ts";
 
 export interface PartitionId {
   readonly topic: string;
@@ -89,8 +89,8 @@ export interface Partition extends PartitionId {
   deleteRecordsBefore(offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
   /** OffsetForLeaderEpoch: the end offset of `epoch` (the start of the next higher epoch). */
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number };
-  /** DescribeProducers: the idempotent producers whose state the log keeps, by producer id. */
-  activeProducers(): readonly ActiveProducer[];
+  /** DescribeProducers: the idempotent producers whose state the log keeps. */
+  activeProducers(): readonly ProducerSnapshotEntry[];
 }
 
 /** Who leads a partition, as this node knows from its own state (never guessed). */

@@ -77,7 +77,6 @@ export {
   type TimestampLookup,
 } from "./partition_log.ts";
 export {
-  type ActiveProducer,
   BATCHES_PER_PRODUCER,
   lastSequence,
   type ProducerBatch,

@@ -47,16 +47,6 @@ export interface ProducerSnapshotEntry {
   readonly batches: readonly SequenceRange[];
 }
 
-/** One producer as DescribeProducers reports it (Kafka's `ProducerStateEntry`). */
-export interface ActiveProducer {
-  readonly producerId: bigint;
-  readonly epoch: number;
-  /** Sequence of the last record of its last batch; -1 when none of its batches is remembered. */
-  readonly lastSequence: number;
-  /** Max timestamp of its last batch as stored (what its expiry counts from). */
-  readonly lastTimestamp: number;
-}
-
 interface ProducerEntry {
   epoch: number;
   /** Oldest first; at most {@link BATCHES_PER_PRODUCER}. */
@@ -174,19 +164,6 @@ export class ProducerStateTable {
       const { epoch, lastOffset, lastTimestamp, batches } = e;
       yield { producerId, epoch, lastOffset, lastTimestamp, batches };
     }
-  }
-
-  /**
-   * Every producer the table holds, by producer id: what DescribeProducers lists (Kafka's active
-   * producers, expired ones not yet removed included).
-   */
-  active(): ActiveProducer[] {
-    const out: ActiveProducer[] = [];
-    for (const [producerId, e] of this.#producers) {
-      const lastSequence = e.batches[e.batches.length - 1]?.lastSeq ?? -1;
-      out.push({ producerId, epoch: e.epoch, lastSequence, lastTimestamp: e.lastTimestamp });
-    }
-    return out.sort((a, b) => a.producerId < b.producerId ? -1 : 1);
   }
 
   /**

@@ -11,6 +11,11 @@ export function big(value: number): bigint {
   return BigInt(value);
 }
 
+/** Orders strings by UTF-16 code units, as Java's `String.compareTo` does. */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Registers a handler typed by its request body; the dispatcher calls it untyped. */
 export function defineHandler<T>(
   fn: (

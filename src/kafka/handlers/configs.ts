@@ -308,18 +308,14 @@ async function alterAll(broker: BrokerContext, body: AlterRequest, incremental: 
     const ops = repeated.has(resourceKey(res))
       ? refuse(ErrorCode.INVALID_REQUEST, "the resource is named more than once in the request")
       : parseOps(res.configs, incremental);
-    const outcome = "errorCode" in ops
-      ? ops
-      : res.resourceType === RESOURCE_BROKER_LOGGER
-      ? alterBrokerLoggers(broker, res.resourceName, ops, incremental, body.validateOnly)
-      : await alterOne(
-        broker,
-        res.resourceType,
-        res.resourceName,
-        ops,
-        incremental,
-        body.validateOnly,
-      );
+    const outcome = "errorCode" in ops ? ops : await alterOne(
+      broker,
+      res.resourceType,
+      res.resourceName,
+      ops,
+      incremental,
+      body.validateOnly,
+    );
     responses.push({
       errorCode: outcome.errorCode,
       errorMessage: outcome.message,
@@ -390,6 +386,9 @@ async function alterOne(
   incremental: boolean,
   validateOnly: boolean,
 ): Promise<Outcome> {
+  if (resourceType === RESOURCE_BROKER_LOGGER) {
+    return alterBrokerLoggers(broker, name, ops, incremental, validateOnly);
+  }
   const target = resourceType === RESOURCE_TOPIC
     ? topicTarget(broker, name)
     : resourceType === RESOURCE_BROKER

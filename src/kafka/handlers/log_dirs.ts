@@ -12,7 +12,7 @@
  */
 import type { Partition } from "../../cluster/partition.ts";
 import { ErrorCode } from "../protocol/errors.ts";
-import { big, defineHandler } from "./_util.ts";
+import { big, byCodeUnits, defineHandler } from "./_util.ts";
 
 interface DescribeLogDirsRequest {
   readonly topics: readonly { topic: string; partitions: readonly number[] }[] | null;
@@ -71,8 +71,4 @@ function requestedPartitions(
     for (const index of partitions) indexes.add(index);
   }
   return wanted;
-}
-
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -32,7 +32,7 @@
  */
 import type { PartitionAssignment } from "../../cluster/meta/commands.ts";
 import { ErrorCode } from "../protocol/errors.ts";
-import { defineHandler } from "./_util.ts";
+import { byCodeUnits, defineHandler } from "./_util.ts";
 import type { BrokerContext } from "./context.ts";
 
 interface ListPartitionReassignmentsRequest {
@@ -229,23 +229,19 @@ function elect(broker: BrokerContext, topic: string, partition: number, type: nu
   const notNeeded = type === PREFERRED
     ? leader !== undefined && leader === assignment.replicas[0]
     : leader !== undefined;
-  if (notNeeded) return withDefaultMessage(ErrorCode.ELECTION_NOT_NEEDED);
-  return withDefaultMessage(
-    type === PREFERRED
-      ? ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE
-      : ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
-  );
-}
-
-/** `new ApiError(error)`: the error's default message (Errors.message()), sent as is. */
-const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
-  [ErrorCode.ELECTION_NOT_NEEDED]: "Leader election not needed for topic partition.",
-  [ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE]: "The preferred leader was not available.",
-  [ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE]: "Eligible topic partition leaders are not available.",
-};
-
-function withDefaultMessage(errorCode: number): Outcome {
-  return { errorCode, errorMessage: DEFAULT_MESSAGES[errorCode] ?? null };
+  // `new ApiError(error)`: each error's default message (Errors.message()), sent as is.
+  if (notNeeded) {
+    return refused(
+      ErrorCode.ELECTION_NOT_NEEDED,
+      "Leader election not needed for topic partition.",
+    );
+  }
+  return type === PREFERRED
+    ? refused(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, "The preferred leader was not available.")
+    : refused(
+      ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
+      "Eligible topic partition leaders are not available.",
+    );
 }
 
 function unknown(message: string): Outcome {
@@ -265,8 +261,4 @@ function assignmentOf(
 
 function sameReplicas(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
-}
-
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -27,7 +27,7 @@
  * @module
  */
 import { topicNameProblem } from "../../cluster/topic_admin.ts";
-import type { ActiveProducer } from "../../log/mod.ts";
+import type { ProducerSnapshotEntry } from "../../log/mod.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { resolvePartition } from "./_partitions.ts";
 import { big, defineHandler } from "./_util.ts";
@@ -87,15 +87,18 @@ function partitionProducers(broker: BrokerContext, topic: string, partitionIndex
     partitionIndex,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
-    activeProducers: resolved.partition.activeProducers().map(producerState),
+    activeProducers: [...resolved.partition.activeProducers()]
+      .sort((a, b) => a.producerId < b.producerId ? -1 : 1)
+      .map(producerState),
   };
 }
 
-function producerState(p: ActiveProducer) {
+/** Kafka's ProducerStateEntry: the last sequence is its last batch's, -1 with none remembered. */
+function producerState(p: ProducerSnapshotEntry) {
   return {
     producerId: p.producerId,
     producerEpoch: p.epoch,
-    lastSequence: p.lastSequence,
+    lastSequence: p.batches[p.batches.length - 1]?.lastSeq ?? -1,
     lastTimestamp: big(p.lastTimestamp),
     coordinatorEpoch: NO_COORDINATOR_EPOCH,
     currentTxnStartOffset: NO_TXN_START_OFFSET,
