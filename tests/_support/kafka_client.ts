@@ -4,7 +4,7 @@
  */
 import { decodeResponse, encodeRequest } from "../../src/kafka/protocol/header.ts";
 import { ApiKey } from "../../src/kafka/protocol/apis.ts";
-import { buildBatch, readRecords, splitBatches } from "../../src/kafka/records/mod.ts";
+import { buildBatch, type Codec, readRecords, splitBatches } from "../../src/kafka/records/mod.ts";
 
 type Body = Record<string, unknown>;
 // deno-lint-ignore no-explicit-any
@@ -134,6 +134,30 @@ export class TestClient {
   async fetchAll(topic: string, partition: number, offset = 0) {
     const dec = new TextDecoder();
     const out: { offset: number; value: string }[] = [];
+    const batches = this.#batches(topic, partition, offset);
+    for (;;) {
+      const step = await batches.next();
+      if (step.done) return { records: out, highWatermark: step.value };
+      for (const r of readRecords(step.value)) {
+        if (r.offset >= offset) out.push({ offset: r.offset, value: dec.decode(r.value!) });
+      }
+    }
+  }
+
+  /**
+   * How many batches from `offset` to the high watermark were stored with each compression codec,
+   * as the log holds them (a Fetch returns batches as they were written).
+   */
+  async batchCodecs(topic: string, partition: number, offset = 0) {
+    const counts = new Map<Codec, number>();
+    for await (const b of this.#batches(topic, partition, offset)) {
+      counts.set(b.codec, (counts.get(b.codec) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** The batches from `offset` to the high watermark, which the generator returns. */
+  async *#batches(topic: string, partition: number, offset: number) {
     let next = offset;
     for (;;) {
       const res: Any = await this.request(
@@ -144,11 +168,9 @@ export class TestClient {
       const p = res.responses[0].partitions[0];
       if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
       const records: Uint8Array = p.records ?? new Uint8Array(0);
-      if (records.length === 0) return { records: out, highWatermark: Number(p.highWatermark) };
+      if (records.length === 0) return Number(p.highWatermark);
       for (const b of splitBatches(records, { maxBatches: 100_000, maxBatchBytes: 64 << 20 })) {
-        for (const r of readRecords(b)) {
-          if (r.offset >= next) out.push({ offset: r.offset, value: dec.decode(r.value!) });
-        }
+        yield b;
         next = b.lastOffset + 1;
       }
     }

@@ -110,6 +110,8 @@ export const PEERS: Record<ClientName, PeerSpec> = {
 };
 
 export interface PeerRun {
+  /** The topic the peer created, produced to and read back. */
+  topic: string;
   /** The parsed verdict line, or null when the peer printed none. */
   verdict: Verdict | null;
   /** Human-readable summary for assertion messages. */
@@ -152,5 +154,5 @@ export async function runPeer(
     ? `${where}: ${line}`
     : `${where}: no verdict line (exit ${result.code}${result.timedOut ? ", timed out" : ""})\n` +
       `stdout: ${result.stdout.slice(-2_000)}\nstderr: ${result.stderr.slice(-3_000)}`;
-  return { verdict, describe };
+  return { topic, verdict, describe };
 }

@@ -11,6 +11,8 @@
 import assert from "node:assert/strict";
 import { interopTarget, type RunningBroker, startBroker } from "./_broker.ts";
 import { type ClientName, PEERS, runPeer } from "./_peer.ts";
+import type { Codec } from "./peers/mod.ts";
+import { TestClient } from "../_support/kafka_client.ts";
 
 const DEFAULT_RECORDS = 10_000;
 /** Bound on one peer run (create, produce, read back). */
@@ -58,6 +60,7 @@ export async function interopSuite(name: ClientName): Promise<void> {
             assert.equal(run.verdict.consumed, count, run.describe);
             assert.equal(run.verdict.firstOffset, 0, run.describe);
             assert.equal(run.verdict.lastOffset, count - 1, run.describe);
+            await assertStoredWith(broker, run.topic, codec, run.describe);
           });
         }
       } finally {
@@ -65,4 +68,29 @@ export async function interopSuite(name: ClientName): Promise<void> {
       }
     },
   });
+}
+
+/**
+ * The peer's batches reached the log compressed with the codec it was asked for: a client that
+ * finds the broker lacking a codec may send uncompressed batches without an error (librdkafka does,
+ * KAFKA-18659), and reading them back would not show it. A client may still send a batch
+ * uncompressed when compressing it would not make it smaller, so uncompressed batches are allowed
+ * beside compressed ones; a batch with any other codec is not.
+ */
+async function assertStoredWith(
+  broker: RunningBroker,
+  topic: string,
+  codec: Codec,
+  describe: string,
+): Promise<void> {
+  const client = await TestClient.connect(Number(broker.bootstrap.split(":")[1]));
+  try {
+    const counts = await client.batchCodecs(topic, 0);
+    const seen = [...counts].map(([c, n]) => `${c}: ${n}`).join(", ");
+    const others = [...counts.keys()].filter((c) => c !== codec && c !== "none");
+    assert.deepEqual(others, [], `batches with other codecs (${seen}): ${describe}`);
+    assert.ok((counts.get(codec) ?? 0) > 0, `no ${codec} batch stored (${seen}): ${describe}`);
+  } finally {
+    await client.close();
+  }
 }

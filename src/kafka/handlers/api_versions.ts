@@ -6,18 +6,29 @@
  * letters, digits, '-' and '.', starting and ending with a letter or digit, is answered
  * INVALID_REQUEST with no API list.
  *
+ * Produce is advertised from v0 although v0-v2 are refused (the connection is closed, as for any
+ * version outside a table's range). Kafka 4 does the same (KAFKA-18659, librdkafka#4956): librdkafka
+ * releases of early 2025 and before enable compression only when a broker lists Produce versions
+ * below 3, and otherwise send every batch uncompressed without an error (kcat 1.7.1 with
+ * librdkafka 2.0.2 did so for all four codecs). Clients negotiate the highest common version, so
+ * none picks v0-v2 because of it.
+ *
  * @module
  */
-import { apiSpec } from "../protocol/apis.ts";
+import { ApiKey, apiSpec } from "../protocol/apis.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { defineHandler } from "./_util.ts";
+
+/** Kafka's `ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION`; see the module note. */
+export const PRODUCE_ADVERTISED_MIN_VERSION = 0;
 
 export function advertisedApis(handledKeys: Iterable<number>) {
   const out: { apiKey: number; minVersion: number; maxVersion: number }[] = [];
   for (const key of [...handledKeys].sort((a, b) => a - b)) {
     const spec = apiSpec(key);
     if (spec !== undefined) {
-      out.push({ apiKey: key, minVersion: spec.minVersion, maxVersion: spec.maxVersion });
+      const minVersion = key === ApiKey.Produce ? PRODUCE_ADVERTISED_MIN_VERSION : spec.minVersion;
+      out.push({ apiKey: key, minVersion, maxVersion: spec.maxVersion });
     }
   }
   return out;

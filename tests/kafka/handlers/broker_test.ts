@@ -16,7 +16,7 @@ import {
 } from "../../../src/kafka/handlers/mod.ts";
 import { decodeResponse, encodeRequest } from "../../../src/kafka/protocol/header.ts";
 import { decodeMessage } from "../../../src/kafka/protocol/codec.ts";
-import type { RequestContext } from "../../../src/kafka/server/types.ts";
+import { CloseConnection, type RequestContext } from "../../../src/kafka/server/types.ts";
 import { fetchRequestBody } from "../../_support/kafka_client.ts";
 
 const enc = new TextEncoder();
@@ -82,10 +82,11 @@ Deno.test("ApiVersions advertises served APIs and answers unknown versions with 
     });
     assert.equal(res.errorCode, 0);
     // Every served API with Kafka 4.1's stable range (the ACL APIs lost v0 in 4.0, KIP-896).
+    // Produce is listed from v0 as Kafka 4 lists it, though v0-v2 are refused (next test).
     // DescribeQuorum has a table but no handler: a standalone node has no metadata quorum.
     assert.deepEqual(
       res.apiKeys.map((k: Any) => `${k.apiKey}:${k.minVersion}-${k.maxVersion}`).join(" "),
-      "0:3-13 1:4-18 2:1-10 3:0-13 8:2-9 9:1-9 10:0-6 11:0-9 12:0-4 13:0-5 14:0-5 15:0-6 " +
+      "0:0-13 1:4-18 2:1-10 3:0-13 8:2-9 9:1-9 10:0-6 11:0-9 12:0-4 13:0-5 14:0-5 15:0-6 " +
         "16:0-5 18:0-4 19:2-7 20:1-6 21:0-2 22:0-5 23:2-4 29:1-3 30:1-3 31:1-3 32:1-4 33:0-2 " +
         "35:1-4 37:0-3 42:0-2 43:0-2 44:0-1 45:0-1 46:0-0 47:0-0 48:0-1 50:0-0 60:0-2 61:0-0 " +
         "65:0-0 66:0-2 74:0-1",
@@ -99,6 +100,40 @@ Deno.test("ApiVersions advertises served APIs and answers unknown versions with 
     // It lists what the v3 answer lists, not every API the codec can parse.
     const fallback: Any = decodeMessage(ApiKey.ApiVersions, 0, "response", out.subarray(4));
     assert.deepEqual(fallback.apiKeys, res.apiKeys);
+  });
+});
+
+Deno.test("Produce v0-v2, listed for librdkafka's sake, close the connection as Kafka 4 does", async () => {
+  await withBroker(async (h) => {
+    for (const version of [0, 1, 2]) {
+      // Header (key 0, version, correlation 9, client id "c"), then acks 1, timeout 1000, no topics.
+      const frame = Uint8Array.of(
+        0,
+        0,
+        0,
+        version,
+        0,
+        0,
+        0,
+        9,
+        0,
+        1,
+        99,
+        0,
+        1,
+        0,
+        0,
+        3,
+        232,
+        0,
+        0,
+        0,
+        0,
+      );
+      const out = await h.raw(frame);
+      assert.ok(out instanceof CloseConnection, `v${version}`);
+      assert.match(out.reason, /Produce v\d outside 3-13/);
+    }
   });
 });
 
