@@ -7,7 +7,7 @@
  * from Maven Central) serialize them. The bytes therefore come from Kafka, not from our codec.
  *
  * Run: deno run --allow-read --allow-write --allow-run --allow-env tools/golden/gen.ts
- * Needs java 17 and mvn; jars are cached in ~/.cache/chronik-golden/lib.
+ * Needs java 17 and mvn; jars are cached in ~/.cache/chronik-golden/lib-<kafka-clients version>.
  *
  * @module
  */
@@ -19,7 +19,9 @@ import { sampleMessage } from "../../tests/kafka/protocol/_sample.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const outDir = `${root}tests/testdata/kafka/golden`;
-const lib = `${Deno.env.get("HOME")}/.cache/chronik-golden/lib`;
+/** Must match the kafka-clients version in `pom.xml`; one folder per version keeps one on the path. */
+const KAFKA_CLIENTS_VERSION = "4.3.1";
+const lib = `${Deno.env.get("HOME")}/.cache/chronik-golden/lib-${KAFKA_CLIENTS_VERSION}`;
 const SEEDS_PER_CASE = 300;
 
 function snake(name: string): string {
@@ -66,7 +68,7 @@ async function run(cmd: string, args: string[]): Promise<void> {
 
 async function ensureJars(): Promise<void> {
   try {
-    await Deno.stat(`${lib}/kafka-clients-4.1.0.jar`);
+    await Deno.stat(`${lib}/kafka-clients-${KAFKA_CLIENTS_VERSION}.jar`);
   } catch {
     await run("mvn", [
       "-q",
