@@ -82,7 +82,8 @@ export interface Partition extends PartitionId {
   waitForData(offset: number, signal: AbortSignal): Promise<void>;
   /**
    * ListOffsets: -2 earliest (and -4, earliest local), -1 latest, -3 max timestamp, else the first
-   * offset with a timestamp >= it; null when there is none (and for -5, latest tiered).
+   * offset with a timestamp >= it; null when there is none (and for -5, latest tiered, and -6,
+   * earliest pending upload: there is no tiered storage).
    */
   listOffset(timestamp: number, isolationLevel: number): Promise<OffsetAndTimestamp | null>;
   /** DeleteRecords: moves the log start offset; -1 means the high watermark. */

@@ -6,7 +6,8 @@
  * tools (`kafka-log-dirs.sh`, kafka-ui, AKHQ, Redpanda Console) show topic sizes from it.
  *
  * Kafka requires DESCRIBE on the cluster; with no authorizer every request has it, so the
- * top-level error (v3+) is always NONE.
+ * top-level error (v3+) is always NONE. v5's `isCordoned` is false: a Kafka 4.3 operator can cordon
+ * a log directory so no new partition is placed in it; Chronik has one directory and no cordoning.
  *
  * @module
  */
@@ -25,7 +26,7 @@ const UNKNOWN_BYTES = -1n;
 
 export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest>(
   async (broker, { body, version }) => {
-    // Only v4 carries the volume's sizes: older versions need no statfs.
+    // Only v4+ carries the volume's sizes: older versions need no statfs.
     const space = version >= VERSION_WITH_SPACE ? await broker.logDir.space() : null;
     const wanted = body.topics === null ? null : requestedPartitions(body.topics);
     const byTopic = new Map<string, Partition[]>();
@@ -55,6 +56,7 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest>(
         topics,
         totalBytes: space?.totalBytes ?? UNKNOWN_BYTES,
         usableBytes: space?.usableBytes ?? UNKNOWN_BYTES,
+        isCordoned: false,
       }],
     };
   },

@@ -26,8 +26,10 @@ interface ListOffsetsRequest {
 
 /**
  * The first ListOffsets version that may ask for each special (negative) timestamp: -2 earliest,
- * -1 latest, -3 max timestamp, -4 earliest local, -5 latest tiered. As in Kafka, any other negative
- * timestamp, or one asked below its version, gets UNSUPPORTED_VERSION.
+ * -1 latest, -3 max timestamp, -4 earliest local, -5 latest tiered, -6 earliest pending upload
+ * (KIP-1023). As in Kafka, any other negative timestamp, or one asked below its version, gets
+ * UNSUPPORTED_VERSION. With no tiered storage, -5 and -6 find no offset: NONE with offset,
+ * timestamp and leader epoch -1, as Kafka 4.3.1 answers them for a topic without it.
  */
 const SPECIAL_TIMESTAMP_SINCE: ReadonlyMap<bigint, number> = new Map([
   [-2n, 0],
@@ -35,6 +37,7 @@ const SPECIAL_TIMESTAMP_SINCE: ReadonlyMap<bigint, number> = new Map([
   [-3n, 7],
   [-4n, 8],
   [-5n, 9],
+  [-6n, 11],
 ]);
 
 export const listOffsetsHandler = defineHandler<ListOffsetsRequest>(

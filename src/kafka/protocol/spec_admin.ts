@@ -172,12 +172,15 @@ export const ALTER_CONFIGS: ApiSpec = {
   ],
 };
 
-/** v0 was removed in Kafka 4.0 (KIP-896); v3 adds the top-level error, v4 the volume's sizes. */
+/**
+ * v0 was removed in Kafka 4.0 (KIP-896); v3 adds the top-level error, v4 the volume's sizes, v5
+ * (Kafka 4.3) whether the directory is cordoned.
+ */
 export const DESCRIBE_LOG_DIRS: ApiSpec = {
   apiKey: 35,
   name: "DescribeLogDirs",
   minVersion: 1,
-  maxVersion: 4,
+  maxVersion: 5,
   flexibleMin: 2,
   request: [
     arr("topics", "1+", [
@@ -202,6 +205,7 @@ export const DESCRIBE_LOG_DIRS: ApiSpec = {
       ]),
       f("totalBytes", "int64", "4+", { default: -1 }),
       f("usableBytes", "int64", "4+", { default: -1 }),
+      f("isCordoned", "bool", "5+", { default: false }),
     ]),
   ],
 };

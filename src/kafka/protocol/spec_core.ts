@@ -218,7 +218,7 @@ export const LIST_OFFSETS: ApiSpec = {
   apiKey: 2,
   name: "ListOffsets",
   minVersion: 1,
-  maxVersion: 10,
+  maxVersion: 11,
   flexibleMin: 6,
   request: [
     f("replicaId", "int32", "1+"),

@@ -81,14 +81,14 @@ Deno.test("ApiVersions advertises served APIs and answers unknown versions with 
       clientSoftwareVersion: "1",
     });
     assert.equal(res.errorCode, 0);
-    // Every served API with Kafka 4.1's stable range (the ACL APIs lost v0 in 4.0, KIP-896).
+    // Every served API with the range Kafka 4.3.1 lists (the ACL APIs lost v0 in 4.0, KIP-896).
     // Produce is listed from v0 as Kafka 4 lists it, though v0-v2 are refused (next test).
     // DescribeQuorum has a table but no handler: a standalone node has no metadata quorum.
     assert.deepEqual(
       res.apiKeys.map((k: Any) => `${k.apiKey}:${k.minVersion}-${k.maxVersion}`).join(" "),
-      "0:0-13 1:4-18 2:1-10 3:0-13 8:2-9 9:1-9 10:0-6 11:0-9 12:0-4 13:0-5 14:0-5 15:0-6 " +
+      "0:0-13 1:4-18 2:1-11 3:0-13 8:2-9 9:1-9 10:0-6 11:0-9 12:0-4 13:0-5 14:0-5 15:0-6 " +
         "16:0-5 18:0-4 19:2-7 20:1-6 21:0-2 22:0-5 23:2-4 29:1-3 30:1-3 31:1-3 32:1-4 33:0-2 " +
-        "35:1-4 37:0-3 42:0-2 43:0-2 44:0-1 45:0-1 46:0-0 47:0-0 48:0-1 50:0-0 60:0-2 61:0-0 " +
+        "35:1-5 37:0-3 42:0-2 43:0-2 44:0-1 45:0-1 46:0-0 47:0-0 48:0-1 50:0-0 60:0-2 61:0-0 " +
         "65:0-0 66:0-2 74:0-1",
     );
     // An ApiVersions request at a version from the future: KIP-511 fallback in v0 format.
@@ -560,13 +560,15 @@ Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
     assert.equal((await list(9999n)).offset, -1n);
     // Without tiered storage the earliest local offset is the log start and nothing is tiered.
     assert.equal((await list(-4n, 8)).offset, 0n, "earliest local");
-    const tiered = await list(-5n, 9);
-    assert.deepEqual([tiered.errorCode, tiered.offset, tiered.timestamp, tiered.leaderEpoch], [
-      ErrorCode.NONE,
-      -1n,
-      -1n,
-      -1,
-    ]);
+    // Nor is anything pending upload (-6, v11, KIP-1023): Kafka 4.3.1 answers both this way.
+    for (const [timestamp, version] of [[-5n, 9], [-6n, 11]] as const) {
+      const tiered = await list(timestamp, version);
+      assert.deepEqual(
+        [tiered.errorCode, tiered.offset, tiered.timestamp, tiered.leaderEpoch],
+        [ErrorCode.NONE, -1n, -1n, -1],
+        `${timestamp} at v${version}`,
+      );
+    }
     const del: Any = await h.call(ApiKey.DeleteRecords, 2, {
       topics: [{ name: "t", partitions: [{ partitionIndex: 0, offset: 2n }] }],
       timeoutMs: 1000,
@@ -576,7 +578,7 @@ Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
     assert.equal((await list(-4n, 8)).offset, 2n, "earliest local follows the log start");
     // A special timestamp below the version that introduced it, or an unknown one, is refused.
     for (
-      const [timestamp, version] of [[-3n, 6], [-4n, 7], [-5n, 8], [-6n, 10], [-7n, 10]] as const
+      const [timestamp, version] of [[-3n, 6], [-4n, 7], [-5n, 8], [-6n, 10], [-7n, 11]] as const
     ) {
       const refused = await list(timestamp, version);
       assert.deepEqual(

@@ -3,7 +3,8 @@
  * handleDescribeLogDirsRequest, ReplicaManager.describeLogDirs): one result naming the data
  * directory by its absolute path; `topics: null` lists every partition here, internal ones too;
  * named topics and partitions that are not here are left out; a partition's size is its log's
- * bytes; v4 adds the volume's total and usable bytes (KIP-827), -1 when unknown.
+ * bytes; v4 adds the volume's total and usable bytes (KIP-827), -1 when unknown; v5 says the
+ * directory is not cordoned.
  */
 import assert from "node:assert/strict";
 import { statfs } from "node:fs/promises";
@@ -125,7 +126,7 @@ Deno.test("DescribeLogDirs reports a partition's log bytes, growing with each pr
   });
 });
 
-Deno.test("DescribeLogDirs v1-v4 answer the same partitions; v4 adds the volume's sizes", async () => {
+Deno.test("DescribeLogDirs v1-v5 answer the same partitions; v4 adds the volume's sizes", async () => {
   await withBroker(async (h) => {
     await createdTopic(h, "t");
     const records = batchOf(["x"]);
@@ -134,7 +135,7 @@ Deno.test("DescribeLogDirs v1-v4 answer the same partitions; v4 adds the volume'
 
     const volume = await statfs(h.dir, { bigint: true });
     const unit = (volume as { frsize?: bigint }).frsize ?? volume.bsize;
-    for (const version of [1, 2, 3, 4]) {
+    for (const version of [1, 2, 3, 4, 5]) {
       const res = await describeLogDirs(h, version, [{ topic: "t", partitions: [0] }]);
       const label = `v${version}`;
       assert.equal(res.errorCode, ErrorCode.NONE, label);
@@ -150,6 +151,8 @@ Deno.test("DescribeLogDirs v1-v4 answer the same partitions; v4 adds the volume'
         assert.equal(totalBytes, volume.blocks * unit, label);
         assert.ok(usableBytes > 0n && usableBytes <= totalBytes, `${label}: ${usableBytes}`);
       }
+      // On the wire from v5 (Kafka 4.3); earlier the decoder fills in Kafka's default, false.
+      assert.equal(res.results[0].isCordoned, false, label);
     }
   });
 });
@@ -183,6 +186,7 @@ Deno.test("DescribeLogDirs answers -1 for the volume's sizes when they are unkno
     topics: [],
     totalBytes: -1n,
     usableBytes: -1n,
+    isCordoned: false,
   }]);
   assert.equal(asked, 1);
   // Versions without the sizes do not ask the volume at all.

@@ -10,20 +10,22 @@ import {
   supportedApiVersions,
 } from "../../../src/kafka/protocol/apis.ts";
 
-// Stable ranges Apache Kafka 4.1 advertises (checked against its message specs).
-const KAFKA_4_1: Record<string, [number, number]> = {
+// The ranges an Apache Kafka 4.3.1 broker lists in its ApiVersions answer (checked against a
+// running one), except Produce: Kafka lists it from v0 but serves it from v3 (KAFKA-18659), and so
+// does Chronik (api_versions.ts); the table covers what is served.
+const KAFKA_4_3: Record<string, [number, number]> = {
   ApiVersions: [0, 4],
   Metadata: [0, 13],
   Produce: [3, 13],
   Fetch: [4, 18],
-  ListOffsets: [1, 10],
+  ListOffsets: [1, 11],
   InitProducerId: [0, 5],
   CreateTopics: [2, 7],
   DeleteTopics: [1, 6],
   CreatePartitions: [0, 3],
   DescribeConfigs: [1, 4],
   AlterConfigs: [0, 2],
-  DescribeLogDirs: [1, 4],
+  DescribeLogDirs: [1, 5],
   IncrementalAlterConfigs: [0, 1],
   DescribeCluster: [0, 2],
   OffsetForLeaderEpoch: [2, 4],
@@ -55,8 +57,8 @@ const KAFKA_4_1: Record<string, [number, number]> = {
 };
 
 Deno.test("api registry", async (t) => {
-  await t.step("covers every required API with at least Kafka 4.1's range", () => {
-    for (const [name, [min, max]] of Object.entries(KAFKA_4_1)) {
+  await t.step("covers every required API with at least Kafka 4.3's range", () => {
+    for (const [name, [min, max]] of Object.entries(KAFKA_4_3)) {
       const key = ApiKey[name as keyof typeof ApiKey];
       const api = apiSpec(key);
       assert.ok(api, name);
@@ -66,7 +68,7 @@ Deno.test("api registry", async (t) => {
         `${name} ${api.minVersion}-${api.maxVersion}`,
       );
     }
-    assert.equal(APIS.length, Object.keys(KAFKA_4_1).length);
+    assert.equal(APIS.length, Object.keys(KAFKA_4_3).length);
   });
 
   await t.step("APIS is ordered by key and ApiKey names every entry", () => {
