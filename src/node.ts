@@ -10,7 +10,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type Config, SETTINGS, settingSource } from "./config/mod.ts";
+import {
+  type Config,
+  kafkaText,
+  SETTINGS,
+  settingSource,
+  type SettingValue,
+} from "./config/mod.ts";
 import { LocalMetaStore } from "./cluster/meta/local_store.ts";
 import { brokerDefaults } from "./cluster/meta/topic_configs.ts";
 import { LocalPartitionRegistry } from "./cluster/partition_registry.ts";
@@ -211,8 +217,8 @@ function staticBrokerConfigs(
     const value = setting.field.split(".").reduce<unknown>(
       (node, part) => (node as Record<string, unknown>)[part],
       config,
-    );
-    values[setting.key] = String(value);
+    ) as SettingValue;
+    values[setting.key] = kafkaText(setting, value);
     if (settingSource(config, setting.key) === "default") defaults.add(setting.key);
   }
   return { values, defaults };

@@ -8,6 +8,7 @@ import {
   findSetting,
   type LogFormatName,
   type LogLevelName,
+  LONG_MAX,
   type Setting,
   SETTINGS,
   type SettingValue,
@@ -205,7 +206,8 @@ type MutableConfig = { -readonly [K in keyof Config]: Config[K] };
 function readFile(text: string, fileName: string): Array<[string, unknown]> {
   let doc: Record<string, unknown>;
   try {
-    doc = parseToml(text) as Record<string, unknown>;
+    // Integers past 2^53 come as bigints, so the setting they belong to can name itself in the error.
+    doc = parseToml(text, { integersAsBigInt: "asNeeded" }) as Record<string, unknown>;
   } catch (error) {
     const detail = error instanceof TomlError ? error.message : String(error);
     throw new ConfigError(
@@ -233,6 +235,16 @@ function isPlainTable(value: unknown): value is Record<string, unknown> {
     !(value instanceof Date);
 }
 
+/** An integer from TOML (a number, or a bigint past 2^53) or from a flag or variable; else null. */
+function integerText(raw: unknown, source: ConfigSource): bigint | null {
+  if (typeof raw === "bigint") return raw;
+  if (typeof raw === "number") return Number.isSafeInteger(raw) ? BigInt(raw) : null;
+  if (source !== "file" && typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw)) {
+    return BigInt(raw.trim());
+  }
+  return null;
+}
+
 /** Converts a raw value (a string from env/flags, or a TOML value) to the setting's type. */
 function convert(setting: Setting, raw: unknown, source: ConfigSource): SettingValue {
   const fail = (expected: string): never => {
@@ -249,16 +261,12 @@ function convert(setting: Setting, raw: unknown, source: ConfigSource): SettingV
   let value: SettingValue;
   switch (setting.type) {
     case "int": {
-      let n: number;
-      if (typeof raw === "number") n = raw;
-      else if (typeof raw === "bigint") n = Number(raw);
-      else if (source !== "file" && typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw)) {
-        n = Number(raw.trim());
-      } else n = Number.NaN;
       const min = setting.min ?? Number.MIN_SAFE_INTEGER;
       const max = setting.max ?? Number.MAX_SAFE_INTEGER;
-      if (!Number.isSafeInteger(n) || n < min || n > max) fail(`an integer in [${min}, ${max}]`);
-      value = n;
+      const n = integerText(raw, source);
+      const top = setting.kafkaLong === true ? LONG_MAX : BigInt(max);
+      if (n === null || n < BigInt(min) || n > top) fail(`an integer in [${min}, ${top}]`);
+      value = n! > BigInt(max) ? max : Number(n);
       break;
     }
     case "bool": {

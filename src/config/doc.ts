@@ -3,7 +3,7 @@
  * `deno run src/config/doc.ts > docs/configuration.md && deno fmt docs/configuration.md`.
  * A test keeps the two equal (modulo formatting).
  */
-import { envName, flagName, type Setting, SETTINGS } from "./schema.ts";
+import { envName, flagName, kafkaText, LONG_MAX, type Setting, SETTINGS } from "./schema.ts";
 
 const INTRO = `# Configuration
 
@@ -38,6 +38,10 @@ Cross-checks: \`server.max.frame.bytes\` ≤ \`server.max.inflight.bytes.per.con
 \`min.insync.replicas\` ≤ \`default.replication.factor\`; \`advertised.addr\` must be set when
 \`bind.addr\` is a wildcard (\`0.0.0.0\`, \`::\`).
 
+Settings Kafka holds as a Java long (their type below ends at 9223372036854775807, Long.MAX_VALUE,
+Kafka's "no limit") accept any value up to it; values past 2^53-1 (285,000 years in milliseconds)
+are held as 2^53-1, and 2^53-1 is shown to Kafka clients (DescribeConfigs) as Long.MAX_VALUE.
+
 ## Settings
 `;
 
@@ -45,7 +49,9 @@ function describeType(setting: Setting): string {
   switch (setting.type) {
     case "int": {
       const lo = setting.min === undefined ? "" : String(setting.min);
-      const hi = setting.max === undefined || setting.max >= Number.MAX_SAFE_INTEGER
+      const hi = setting.kafkaLong === true
+        ? String(LONG_MAX)
+        : setting.max === undefined || setting.max >= Number.MAX_SAFE_INTEGER
         ? "…"
         : String(setting.max);
       return `int [${lo}, ${hi}]`;
@@ -62,7 +68,7 @@ function describeType(setting: Setting): string {
 
 function describeDefault(setting: Setting): string {
   if (setting.default === "") return "(empty)";
-  return `\`${String(setting.default)}\``;
+  return `\`${kafkaText(setting, setting.default)}\``;
 }
 
 /** The whole Markdown page. */

@@ -27,11 +27,26 @@ export interface Setting {
   /** Inclusive bounds for `int`. */
   readonly min?: number;
   readonly max?: number;
+  /**
+   * For `int`: Kafka's setting of this name is a Java long whose largest value means no limit.
+   * Integers above `max` up to Long.MAX_VALUE are accepted too and held as `max`
+   * (Number.MAX_SAFE_INTEGER: 285,000 years in milliseconds, 8 PiB in bytes), and a value of
+   * `max` is shown to Kafka clients as Long.MAX_VALUE, as Kafka shows it.
+   */
+  readonly kafkaLong?: boolean;
   /** Extra check on the parsed value; returns a description of what is expected, or null. */
   readonly check?: (value: SettingValue) => string | null;
   /** Whether the CLI has a global flag for this setting. */
   readonly flag?: boolean;
   readonly doc: string;
+}
+
+/** Java's Long.MAX_VALUE, the largest value of a {@link Setting.kafkaLong} setting. */
+export const LONG_MAX = 9223372036854775807n;
+
+/** A setting's value as Kafka shows it (DescribeConfigs): see {@link Setting.kafkaLong}. */
+export function kafkaText(setting: Setting, value: SettingValue): string {
+  return setting.kafkaLong === true && value === setting.max ? String(LONG_MAX) : String(value);
 }
 
 /** Log levels accepted by `log.level` (LogTape's names). */
@@ -311,6 +326,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 7 * 24 * 3600 * 1000,
     min: -1,
     max: Number.MAX_SAFE_INTEGER,
+    kafkaLong: true,
     doc: "Default age after which closed segments are deleted. -1 = keep forever.",
   },
   {
@@ -320,6 +336,7 @@ export const SETTINGS: readonly Setting[] = [
     default: -1,
     min: -1,
     max: Number.MAX_SAFE_INTEGER,
+    kafkaLong: true,
     doc: "Default size per partition above which the oldest segments are deleted. -1 = no limit.",
   },
   {
@@ -338,6 +355,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 7 * 24 * 3600 * 1000,
     min: 1,
     max: Number.MAX_SAFE_INTEGER,
+    kafkaLong: true,
     doc: "Age at which a partition's active segment is rolled even if not full.",
   },
   {
@@ -419,6 +437,7 @@ export const SETTINGS: readonly Setting[] = [
     default: Number.MAX_SAFE_INTEGER,
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
+    kafkaLong: true,
     doc: "How far before the broker's clock a CreateTime record's timestamp may be; a batch with " +
       "an older one is refused (INVALID_TIMESTAMP). Kafka's default is no limit.",
   },
@@ -429,6 +448,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 3_600_000,
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
+    kafkaLong: true,
     doc: "How far after the broker's clock a CreateTime record's timestamp may be; a batch with " +
       "a later one is refused (INVALID_TIMESTAMP). One hour, Kafka 4's default: a record from " +
       "the future would otherwise hold its segment back from time retention until then.",

@@ -195,6 +195,27 @@ Deno.test("config refusals name the key and the value", async (t) => {
       }
     }
   });
+  await t.step("Kafka's long settings take Long.MAX_VALUE, held as 2^53-1", () => {
+    const long = "9223372036854775807";
+    const before = "log.message.timestamp.before.max.ms";
+    const fromFile = buildConfig({ fileText: `${before} = ${long}\nlog.retention.ms = ${long}\n` });
+    assert.equal(fromFile.broker.logMessageTimestampBeforeMaxMs, Number.MAX_SAFE_INTEGER);
+    assert.equal(fromFile.broker.logRetentionMs, Number.MAX_SAFE_INTEGER);
+    const fromEnv = buildConfig({ env: { CHRONIK_LOG_ROLL_MS: long } });
+    assert.equal(fromEnv.broker.logRollMs, Number.MAX_SAFE_INTEGER);
+    // Values up to 2^53-1 are kept as they are.
+    const small = buildConfig({ fileText: `${before} = 9007199254740990\n` });
+    assert.equal(small.broker.logMessageTimestampBeforeMaxMs, 9007199254740990);
+    // Past Long.MAX_VALUE, or below the setting's minimum, the key is named.
+    const over = refusal(() => buildConfig({ fileText: `${before} = 9223372036854775808\n` }));
+    assert.equal(over.key, before);
+    assert.match(over.message, /an integer in \[0, 9223372036854775807\]/);
+    assert.equal(refusal(() => buildConfig({ flags: { [before]: "-1" } })).key, before);
+    // A setting that is not one of Kafka's longs still stops at 2^53-1, and is named.
+    const notLong = refusal(() => buildConfig({ fileText: `log.index.cache.bytes = ${long}\n` }));
+    assert.equal(notLong.key, "log.index.cache.bytes");
+    assert.match(notLong.message, /\[\d+, 9007199254740991\]/);
+  });
   await t.step("missing file", async () => {
     await assert.rejects(
       () => loadConfig({ configFile: "/nonexistent/chronik.toml" }),

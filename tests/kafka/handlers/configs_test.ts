@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
-import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
+import { type Any, createdTopic, type Harness, nodeIdOf, withBroker } from "./_harness.ts";
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -236,4 +236,23 @@ Deno.test("APPEND and SUBTRACT work on a list-type broker key, and only there", 
       ]);
     }
   });
+});
+
+Deno.test("a long setting at its no-limit value shows Long.MAX_VALUE, as Kafka shows it", async () => {
+  const key = "log.message.timestamp.before.max.ms";
+  const LONG_MAX = "9223372036854775807";
+  await withBroker(async (h) => {
+    await createdTopic(h, "t");
+    const node = String(await nodeIdOf(h));
+    // Kafka's default is Long.MAX_VALUE (no limit); the node holds it as 2^53-1.
+    assert.equal(await describedValue(h, BROKER, node, key), LONG_MAX);
+    assert.equal(await describedValue(h, TOPIC, "t", "message.timestamp.before.max.ms"), LONG_MAX);
+    // Any other value is shown as it is.
+    assert.equal(await describedValue(h, BROKER, node, "log.retention.ms"), "3600000");
+  }, { "log.retention.ms": "3600000" });
+  // Set to Long.MAX_VALUE by the operator: shown the same way.
+  await withBroker(async (h) => {
+    const node = String(await nodeIdOf(h));
+    assert.equal(await describedValue(h, BROKER, node, "log.retention.ms"), LONG_MAX);
+  }, { "log.retention.ms": LONG_MAX });
 });
