@@ -194,7 +194,12 @@ export async function commit(
       }],
     })),
   });
-  return res.topics.map((t: Any) => t.partitions[0].errorCode);
+  // Kafka answers refused partitions first and gathers them by topic: look each one up.
+  const codes = new Map<string, number>();
+  for (const t of res.topics) {
+    for (const p of t.partitions) codes.set(`${t.name}:${p.partitionIndex}`, p.errorCode);
+  }
+  return offsets.map(([topic, partition]) => codes.get(`${topic}:${partition}`)!);
 }
 
 export async function fetchOffsets(h: GroupHarness, groupId: string, topics: Any = null) {

@@ -96,6 +96,20 @@ Deno.test({
         );
         const rows = out.filter((l) => l.trim().startsWith(`Topic: ${topic}\tPartition:`));
         assert.equal(rows.length, PARTITIONS, show(described, broker));
+        // The Admin client describes topics with DescribeTopicPartitions (KIP-966) when the
+        // broker lists it: only that answer has ELR lists, printed empty here (after a Metadata
+        // fallback the tool prints "Elr: N/A").
+        for (const row of rows) {
+          assert.match(row, /\tElr: \tLastKnownElr: $/, show(described, broker));
+        }
+        // One partition per answer: the client follows each answer's cursor to the last one.
+        const paged = await run(tools.topics, [
+          ...["--describe", "--topic", topic, "--partition-size-limit-per-response", "1"],
+        ]);
+        const pagedRows = lines(paged).filter((l) =>
+          l.trim().startsWith(`Topic: ${topic}\tPartition:`)
+        );
+        assert.deepEqual(pagedRows, rows, show(paged, broker));
       });
 
       await t.step("kafka-configs: alter a topic config, describe topic and broker", async () => {

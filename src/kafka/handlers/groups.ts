@@ -1,13 +1,18 @@
 /**
  * Consumer-group APIs: JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
  * DescribeGroups, ListGroups, DeleteGroups, OffsetDelete. Each handler maps its version's fields
- * to the coordinator (`src/groups/`) and back; group semantics live there, not here.
+ * to the coordinator (`src/groups/`) and back; group semantics live there, not here. OffsetCommit
+ * v10 and OffsetFetch v10 name topics by id: the handlers resolve ids to the names the coordinator
+ * keeps offsets under, and refuse unknown ids themselves, as Kafka 4.3.1's KafkaApis does.
  *
  * @module
  */
-import { GROUP_STATES, type GroupState } from "../../groups/mod.ts";
+import { type FetchedOffsets, GROUP_STATES, type GroupState } from "../../groups/mod.ts";
 import { ErrorCode } from "../protocol/errors.ts";
+import { ZERO_UUID } from "../protocol/uuid.ts";
+import { topicName } from "./_partitions.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, big, defineHandler, num } from "./_util.ts";
+import type { BrokerContext } from "./context.ts";
 
 // READ 3, DELETE 6, DESCRIBE 8, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11: Kafka 4.x's operations on a
 // group (AclEntry.supportedOperations(GROUP)), all allowed without an authorizer.
@@ -149,7 +154,10 @@ interface OffsetCommitRequest {
   /** v2-v4 only. */
   retentionTimeMs?: bigint | number;
   topics: {
-    name: string;
+    /** v2-v9. */
+    name?: string;
+    /** v10+. */
+    topicId?: string;
     partitions: {
       partitionIndex: number;
       committedOffset: bigint;
@@ -159,17 +167,49 @@ interface OffsetCommitRequest {
   }[];
 }
 
+/** A topic of an OffsetCommit answer: named by id from v10 (KIP-848), by name before. */
+interface CommitAnswerTopic {
+  name: string;
+  topicId: string;
+  partitions: { partitionIndex: number; errorCode: number }[];
+}
+
+/**
+ * v10 names topics by id: an id the metadata does not know (the zero id too) is UNKNOWN_TOPIC_ID
+ * for each of its partitions, echoing the id, and never reaches the group (KafkaApis).
+ */
 export const offsetCommitHandler = defineHandler<OffsetCommitRequest>(
   async (broker, { version, body }) => {
-    const partitions = body.topics.flatMap((t) =>
-      t.partitions.map((p) => ({
-        topic: t.name,
-        partition: p.partitionIndex,
-        offset: num(p.committedOffset),
-        leaderEpoch: p.committedLeaderEpoch,
-        metadata: p.committedMetadata,
-      }))
-    );
+    const byId = version >= 10;
+    // Kafka refuses unknown topics and partitions before asking the group, so they lead the
+    // answer; the group answers the rest.
+    const refused: CommitAnswerTopic[] = [];
+    const asked = [];
+    for (const t of body.topics) {
+      const topic = { name: t.name ?? "", topicId: t.topicId ?? ZERO_UUID };
+      const refuse = (partitions: typeof t.partitions, errorCode: number) =>
+        refused.push({
+          ...topic,
+          partitions: partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+        });
+      const name = topicName(broker, byId, t.name, t.topicId);
+      if (name === undefined) {
+        refuse(t.partitions, ErrorCode.UNKNOWN_TOPIC_ID);
+        continue;
+      }
+      const count = broker.meta.tables.topic(name)?.partitions.length;
+      if (count === undefined) {
+        refuse(t.partitions, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      const exists = (p: { partitionIndex: number }) =>
+        p.partitionIndex >= 0 && p.partitionIndex < count;
+      const missing = t.partitions.filter((p) => !exists(p));
+      if (missing.length > 0) refuse(missing, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const present = t.partitions.filter(exists);
+      if (present.length > 0) asked.push({ topic, name, partitions: present });
+    }
+    if (asked.length === 0) return { throttleTimeMs: 0, topics: commitAnswer(byId, refused, []) };
     const results = await broker.groups.commit({
       groupId: body.groupId,
       generationId: body.generationIdOrMemberEpoch,
@@ -177,21 +217,49 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest>(
       groupInstanceId: body.groupInstanceId,
       // v5 dropped the field: the broker's offsets.retention.minutes decides from then on.
       retentionTimeMs: version <= 4 ? num(body.retentionTimeMs ?? -1) : -1,
-      partitions,
+      partitions: asked.flatMap(({ name, partitions }) =>
+        partitions.map((p) => ({
+          topic: name,
+          partition: p.partitionIndex,
+          offset: num(p.committedOffset),
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata,
+        }))
+      ),
     });
-    let i = 0;
-    return {
-      throttleTimeMs: 0,
-      topics: body.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: commitErrorFor(version, results[i++]!.errorCode),
-        })),
+    let next = 0;
+    const committed = asked.map(({ topic, partitions }) => ({
+      ...topic,
+      partitions: partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: commitErrorFor(version, results[next++]!.errorCode),
       })),
-    };
+    }));
+    return { throttleTimeMs: 0, topics: commitAnswer(byId, refused, committed) };
   },
 );
+
+/**
+ * Kafka's OffsetCommitResponse.Builder: the refused partitions gathered into one entry per topic
+ * (its id from v10, else its name) in the order topics first appear, then the group's answer merged
+ * into them the same way; with nothing refused, the group's answer as it is (a topic requested
+ * twice is then answered twice).
+ */
+function commitAnswer(
+  byId: boolean,
+  refused: readonly CommitAnswerTopic[],
+  committed: readonly CommitAnswerTopic[],
+): CommitAnswerTopic[] {
+  if (refused.length === 0) return [...committed];
+  const byKey = new Map<string, CommitAnswerTopic>();
+  for (const t of [...refused, ...committed]) {
+    const key = byId ? t.topicId : t.name;
+    const entry = byKey.get(key);
+    if (entry === undefined) byKey.set(key, { ...t, partitions: [...t.partitions] });
+    else entry.partitions.push(...t.partitions);
+  }
+  return [...byKey.values()];
+}
 
 /** A missing group is GROUP_ID_NOT_FOUND from v9; older clients expect ILLEGAL_GENERATION. */
 function commitErrorFor(version: number, errorCode: number): number {
@@ -201,7 +269,10 @@ function commitErrorFor(version: number, errorCode: number): number {
 }
 
 interface FetchTopics {
-  name: string;
+  /** v1-v9. */
+  name?: string;
+  /** v10+. */
+  topicId?: string;
   partitionIndexes: number[];
 }
 
@@ -212,51 +283,98 @@ interface OffsetFetchRequest {
   requireStable: boolean;
 }
 
+type FetchedPartition = FetchedOffsets["topics"][number]["partitions"][number];
+
+/** A partition's committed offset (or -1) as the answer carries it. */
+function fetchedPartition(p: FetchedPartition) {
+  return {
+    partitionIndex: p.partition,
+    committedOffset: big(p.offset),
+    committedLeaderEpoch: p.leaderEpoch,
+    metadata: p.metadata,
+    errorCode: p.errorCode,
+  };
+}
+
+/** A requested partition answered with an error instead of an offset. */
+function unfetched(partitionIndex: number, errorCode: number) {
+  return {
+    partitionIndex,
+    committedOffset: -1n,
+    committedLeaderEpoch: -1,
+    metadata: "",
+    errorCode,
+  };
+}
+
+/**
+ * v10 names topics by id. A requested id the metadata does not know (the zero id too) is answered
+ * UNKNOWN_TOPIC_ID per partition, echoing the id, after the known topics; null topics (every
+ * committed offset) name each topic by its current id and leave out topics that have none, as
+ * Kafka's KafkaApis does.
+ */
 export const offsetFetchHandler = defineHandler<OffsetFetchRequest>(
   async (broker, { version, body }) => {
-    const fetchOne = async (groupId: string, topics: FetchTopics[] | null | undefined) => {
-      const wanted = topics === null || topics === undefined
-        ? null
-        : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
-      return await broker.groups.fetchOffsets(groupId, wanted, version >= 7 && body.requireStable);
-    };
-    const partitionsOf = (r: Awaited<ReturnType<typeof fetchOne>>) =>
-      r.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partition,
-          committedOffset: big(p.offset),
-          committedLeaderEpoch: p.leaderEpoch,
-          metadata: p.metadata,
-          errorCode: p.errorCode,
-        })),
-      }));
+    const requireStable = version >= 7 && body.requireStable;
     if (version >= 8) {
       const groups = [];
       for (const g of body.groups ?? []) {
-        const r = await fetchOne(g.groupId, g.topics);
-        groups.push({ groupId: g.groupId, topics: partitionsOf(r), errorCode: r.errorCode });
+        groups.push(await fetchGroup(broker, version >= 10, g.groupId, g.topics, requireStable));
       }
       return { throttleTimeMs: 0, groups };
     }
-    const r = await fetchOne(body.groupId ?? "", body.topics);
+    const topics = body.topics ?? null;
+    const r = await fetchGroup(broker, false, body.groupId ?? "", topics, requireStable);
     if (version < 2 && r.errorCode !== ErrorCode.NONE) {
       // v1 has no top-level error: each requested partition carries it.
-      const topics = (body.topics ?? []).map((t) => ({
+      const answer = (topics ?? []).map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((p) => ({
-          partitionIndex: p,
-          committedOffset: -1n,
-          committedLeaderEpoch: -1,
-          metadata: "",
-          errorCode: r.errorCode,
-        })),
+        partitions: t.partitionIndexes.map((p) => unfetched(p, r.errorCode)),
       }));
-      return { throttleTimeMs: 0, topics, errorCode: r.errorCode };
+      return { throttleTimeMs: 0, topics: answer, errorCode: r.errorCode };
     }
-    return { throttleTimeMs: 0, topics: partitionsOf(r), errorCode: r.errorCode };
+    return { throttleTimeMs: 0, topics: r.topics, errorCode: r.errorCode };
   },
 );
+
+/** One group of an OffsetFetch request (all of it before v8). */
+async function fetchGroup(
+  broker: BrokerContext,
+  byId: boolean,
+  groupId: string,
+  topics: FetchTopics[] | null,
+  requireStable: boolean,
+) {
+  // From v10 topics come by id: those the metadata knows are asked for by name.
+  const unknown: FetchTopics[] = [];
+  const wanted = topics?.flatMap((t) => {
+    const name = topicName(broker, byId, t.name, t.topicId);
+    if (name === undefined) {
+      unknown.push(t);
+      return [];
+    }
+    return [{ name, topicId: t.topicId ?? ZERO_UUID, partitions: t.partitionIndexes }];
+  }) ?? null;
+  const r = await broker.groups.fetchOffsets(groupId, wanted, requireStable);
+  // A group-level error answers for the whole group, unknown ids included.
+  if (r.errorCode !== ErrorCode.NONE) return { groupId, topics: [], errorCode: r.errorCode };
+  const answer = r.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map(fetchedPartition),
+  }));
+  if (!byId) return { groupId, topics: answer, errorCode: ErrorCode.NONE };
+  // fetchOffsets answers the topics asked for in order; for null topics, every committed one, of
+  // which those without a current id (deleted) are left out.
+  const known = answer.flatMap((t, i) => {
+    const topicId = wanted?.[i]?.topicId ?? broker.meta.tables.topic(t.name)?.topicId;
+    return topicId === undefined ? [] : [{ ...t, topicId }];
+  });
+  const unknownIds = unknown.map((t) => ({
+    topicId: t.topicId ?? ZERO_UUID,
+    partitions: t.partitionIndexes.map((p) => unfetched(p, ErrorCode.UNKNOWN_TOPIC_ID)),
+  }));
+  return { groupId, topics: [...known, ...unknownIds], errorCode: ErrorCode.NONE };
+}
 
 interface DescribeGroupsRequest {
   groups: string[];

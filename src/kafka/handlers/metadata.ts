@@ -133,18 +133,35 @@ function describeTopic(broker: BrokerContext, topic: TopicRecord, topicOps: numb
     name: topic.name,
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
-    partitions: topic.partitions.map((assignment, index) => {
-      const leadership = broker.partitions.leadership(topic.name, index);
-      return {
-        errorCode: leadership === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
-        partitionIndex: index,
-        leaderId: leadership?.leaderId ?? -1,
-        leaderEpoch: leadership?.leaderEpoch ?? -1,
-        replicaNodes: [...assignment.replicas],
-        isrNodes: [...(leadership?.isr ?? [])],
-        offlineReplicas: [],
-      };
+    partitions: topic.partitions.map((_, index) => {
+      const state = partitionState(broker, topic, index);
+      const errorCode = state.leaderId === NO_LEADER
+        ? ErrorCode.LEADER_NOT_AVAILABLE
+        : ErrorCode.NONE;
+      return { errorCode, ...state };
     }),
     topicAuthorizedOperations: topicOps,
+  };
+}
+
+/** A partition's `leaderId` while this node knows no leader for it. */
+const NO_LEADER = -1;
+
+/**
+ * One partition as Metadata and DescribeTopicPartitions describe it: replicas from the tables,
+ * leader, epoch and ISR from the leadership this node knows (all unknown while it knows none).
+ * No replica is offline: brokers stay registered, and each has one log directory.
+ */
+export function partitionState(broker: BrokerContext, topic: TopicRecord, index: number) {
+  const assignment = topic.partitions[index];
+  if (assignment === undefined) throw new Error(`topic ${topic.name} has no partition ${index}`);
+  const leadership = broker.partitions.leadership(topic.name, index);
+  return {
+    partitionIndex: index,
+    leaderId: leadership?.leaderId ?? NO_LEADER,
+    leaderEpoch: leadership?.leaderEpoch ?? -1,
+    replicaNodes: [...assignment.replicas],
+    isrNodes: [...(leadership?.isr ?? [])],
+    offlineReplicas: [] as number[],
   };
 }

@@ -71,6 +71,7 @@ import {
   listTransactionsHandler,
 } from "./transactions.ts";
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./topics.ts";
+import { describeTopicPartitionsHandler } from "./topic_partitions.ts";
 
 export type { BrokerContext, BrokerSettings, LogDir, ProducerIdAllocator } from "./context.ts";
 
@@ -116,6 +117,7 @@ export const HANDLERS = new Map<number, Handler>([
   [ApiKey.DescribeClientQuotas, describeClientQuotasHandler],
   [ApiKey.DescribeUserScramCredentials, describeUserScramCredentialsHandler],
   [ApiKey.ListConfigResources, listConfigResourcesHandler],
+  [ApiKey.DescribeTopicPartitions, describeTopicPartitionsHandler],
 ]);
 HANDLERS.set(ApiKey.ApiVersions, apiVersionsHandler(() => HANDLERS.keys()));
 

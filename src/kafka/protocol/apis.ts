@@ -44,6 +44,7 @@ import {
   DESCRIBE_CLIENT_QUOTAS,
   DESCRIBE_PRODUCERS,
   DESCRIBE_QUORUM,
+  DESCRIBE_TOPIC_PARTITIONS,
   DESCRIBE_TRANSACTIONS,
   DESCRIBE_USER_SCRAM_CREDENTIALS,
   ELECT_LEADERS,
@@ -94,6 +95,7 @@ export const ApiKey = {
   DescribeTransactions: 65,
   ListTransactions: 66,
   ListConfigResources: 74,
+  DescribeTopicPartitions: 75,
 } as const;
 export type ApiKey = typeof ApiKey[keyof typeof ApiKey];
 
@@ -139,6 +141,7 @@ export const APIS: readonly ApiSpec[] = [
   DESCRIBE_TRANSACTIONS,
   LIST_TRANSACTIONS,
   LIST_CONFIG_RESOURCES,
+  DESCRIBE_TOPIC_PARTITIONS,
 ];
 
 const byKey: (ApiSpec | undefined)[] = [];

@@ -1,7 +1,8 @@
 /**
  * Tables for the consumer-group APIs: FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
  * LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, DeleteGroups, OffsetDelete
- * (Kafka 4.1 stable ranges: OffsetCommit v10 and OffsetFetch v10 are not advertised there).
+ * (Kafka 4.1 stable ranges, but OffsetCommit and OffsetFetch to v10 as Kafka 4.3.1: topic ids
+ * instead of names).
  */
 import { type ApiSpec, arr, f } from "./schema.ts";
 
@@ -145,7 +146,7 @@ export const OFFSET_COMMIT: ApiSpec = {
   apiKey: 8,
   name: "OffsetCommit",
   minVersion: 2,
-  maxVersion: 9,
+  maxVersion: 10,
   flexibleMin: 8,
   request: [
     f("groupId", "string", "2+"),
@@ -154,7 +155,8 @@ export const OFFSET_COMMIT: ApiSpec = {
     f("groupInstanceId", "string", "7+", { nullable: "7+", default: null }),
     f("retentionTimeMs", "int64", "2-4", { default: -1 }),
     arr("topics", "2+", [
-      f("name", "string", "2+"),
+      f("name", "string", "2-9"),
+      f("topicId", "uuid", "10+"),
       arr("partitions", "2+", [
         f("partitionIndex", "int32", "2+"),
         f("committedOffset", "int64", "2+"),
@@ -166,7 +168,8 @@ export const OFFSET_COMMIT: ApiSpec = {
   response: [
     f("throttleTimeMs", "int32", "3+"),
     arr("topics", "2+", [
-      f("name", "string", "2+"),
+      f("name", "string", "2-9"),
+      f("topicId", "uuid", "10+"),
       arr("partitions", "2+", [
         f("partitionIndex", "int32", "2+"),
         f("errorCode", "int16", "2+"),
@@ -179,7 +182,7 @@ export const OFFSET_FETCH: ApiSpec = {
   apiKey: 9,
   name: "OffsetFetch",
   minVersion: 1,
-  maxVersion: 9,
+  maxVersion: 10,
   flexibleMin: 6,
   request: [
     f("groupId", "string", "1-7"),
@@ -192,7 +195,8 @@ export const OFFSET_FETCH: ApiSpec = {
       f("memberId", "string", "9+", { nullable: "9+", default: null }),
       f("memberEpoch", "int32", "9+", { default: -1 }),
       arr("topics", "8+", [
-        f("name", "string", "8+"),
+        f("name", "string", "8-9"),
+        f("topicId", "uuid", "10+"),
         f("partitionIndexes", "[]int32", "8+"),
       ], { nullable: "8+" }),
     ]),
@@ -214,7 +218,8 @@ export const OFFSET_FETCH: ApiSpec = {
     arr("groups", "8+", [
       f("groupId", "string", "8+"),
       arr("topics", "8+", [
-        f("name", "string", "8+"),
+        f("name", "string", "8-9"),
+        f("topicId", "uuid", "10+"),
         arr("partitions", "8+", [
           f("partitionIndex", "int32", "8+"),
           f("committedOffset", "int64", "8+"),

@@ -2,12 +2,12 @@
  * Tables for the APIs operator tooling calls (kafka-acls, kafka-configs, kafka-reassign-partitions,
  * kafka-leader-election, kafka-metadata-quorum, kafka-transactions and admin UIs): ACLs, client
  * quotas, SCRAM users, partition reassignments, leader elections, the metadata quorum, producers
- * and transactions, config resources (Kafka 4.1 stable ranges).
+ * and transactions, config resources, paged topic descriptions (Kafka 4.1 stable ranges).
  *
  * Where Kafka's message files start a field at v0 but the API's oldest advertised version is
  * higher (the ACL APIs lost v0 in Kafka 4.0, KIP-896), the field starts at our `minVersion`.
  */
-import { type ApiSpec, arr, f } from "./schema.ts";
+import { type ApiSpec, arr, f, struct } from "./schema.ts";
 
 /** PatternType LITERAL: what a v0 client meant, and the default since patterns exist (KIP-290). */
 const PATTERN_LITERAL = 3;
@@ -417,5 +417,52 @@ export const LIST_CONFIG_RESOURCES: ApiSpec = {
       f("resourceName", "string", "0+"),
       f("resourceType", "int8", "1+", { default: 16 }),
     ]),
+  ],
+};
+
+/** Where a paged topic description starts (request) or goes on (response). */
+const topicCursor = [
+  f("topicName", "string", "0+"),
+  f("partitionIndex", "int32", "0+"),
+];
+
+/**
+ * Metadata's topic half, paged (KIP-966): no brokers, at most `responsePartitionLimit` partitions
+ * per answer, a cursor to go on from, and each partition's eligible leader replicas.
+ */
+export const DESCRIBE_TOPIC_PARTITIONS: ApiSpec = {
+  apiKey: 75,
+  name: "DescribeTopicPartitions",
+  minVersion: 0,
+  maxVersion: 0,
+  flexibleMin: 0,
+  request: [
+    arr("topics", "0+", [
+      f("name", "string", "0+"),
+    ]),
+    f("responsePartitionLimit", "int32", "0+", { default: 2000 }),
+    struct("cursor", "0+", topicCursor, { nullable: "0+", default: null }),
+  ],
+  response: [
+    f("throttleTimeMs", "int32", "0+"),
+    arr("topics", "0+", [
+      f("errorCode", "int16", "0+"),
+      f("name", "string", "0+", { nullable: "0+" }),
+      f("topicId", "uuid", "0+"),
+      f("isInternal", "bool", "0+", { default: false }),
+      arr("partitions", "0+", [
+        f("errorCode", "int16", "0+"),
+        f("partitionIndex", "int32", "0+"),
+        f("leaderId", "int32", "0+"),
+        f("leaderEpoch", "int32", "0+", { default: -1 }),
+        f("replicaNodes", "[]int32", "0+"),
+        f("isrNodes", "[]int32", "0+"),
+        f("eligibleLeaderReplicas", "[]int32", "0+", { nullable: "0+", default: null }),
+        f("lastKnownElr", "[]int32", "0+", { nullable: "0+", default: null }),
+        f("offlineReplicas", "[]int32", "0+"),
+      ]),
+      f("topicAuthorizedOperations", "int32", "0+", { default: -2147483648 }),
+    ]),
+    struct("nextCursor", "0+", topicCursor, { nullable: "0+", default: null }),
   ],
 };

@@ -86,10 +86,10 @@ Deno.test("ApiVersions advertises served APIs and answers unknown versions with 
     // DescribeQuorum has a table but no handler: a standalone node has no metadata quorum.
     assert.deepEqual(
       res.apiKeys.map((k: Any) => `${k.apiKey}:${k.minVersion}-${k.maxVersion}`).join(" "),
-      "0:0-13 1:4-18 2:1-11 3:0-13 8:2-9 9:1-9 10:0-6 11:0-9 12:0-4 13:0-5 14:0-5 15:0-6 " +
+      "0:0-13 1:4-18 2:1-11 3:0-13 8:2-10 9:1-10 10:0-6 11:0-9 12:0-4 13:0-5 14:0-5 15:0-6 " +
         "16:0-5 18:0-4 19:2-7 20:1-6 21:0-2 22:0-5 23:2-4 29:1-3 30:1-3 31:1-3 32:1-4 33:0-2 " +
         "35:1-5 37:0-3 42:0-2 43:0-2 44:0-1 45:0-1 46:0-0 47:0-0 48:0-1 50:0-0 60:0-2 61:0-0 " +
-        "65:0-0 66:0-2 74:0-1",
+        "65:0-0 66:0-2 74:0-1 75:0-0",
     );
     // An ApiVersions request at a version from the future: KIP-511 fallback in v0 format.
     const frame = new Uint8Array([0, 18, 0, 99, 0, 0, 0, 7, 0, 0]);

@@ -2,15 +2,21 @@
  * Group request handlers where Kafka's answer depends on the order of its checks or on the
  * request version (KafkaApis and the group coordinator): unknown topics in OffsetCommit, missing
  * groups in LeaveGroup and OffsetCommit, SyncGroup v5 protocol fields, invalid group ids and
- * session timeouts, duplicate names in DeleteGroups, and offset metadata size.
+ * session timeouts, duplicate names in DeleteGroups, offset metadata size, and topic ids in
+ * OffsetCommit v10 and OffsetFetch v10 (each case's expected answer is Kafka 4.3.1's to the same
+ * request).
  */
 import assert from "node:assert/strict";
+import type { HandlerRequest } from "../../../src/kafka/handlers/context.ts";
+import { type BrokerContext, HANDLERS } from "../../../src/kafka/handlers/mod.ts";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import {
   type Any,
   commit,
   createTopic,
+  deleteTopic,
+  eventually,
   type GroupHarness,
   joinBody,
   withGroupBroker,
@@ -216,5 +222,307 @@ Deno.test("DescribeGroups authorized operations: Kafka 4.x's group set, INT_MIN 
       ["g", ErrorCode.NONE, omitted],
       ["missing", ErrorCode.GROUP_ID_NOT_FOUND, omitted],
     ]);
+  });
+});
+
+// ---- OffsetCommit v10 and OffsetFetch v10: topics by id (KIP-848) ----
+
+const ZERO_ID = "AAAAAAAAAAAAAAAAAAAAAA";
+/** An id no topic has. */
+const UNKNOWN_ID = "AAAAAAAAAAAAAAAAAAAAAQ";
+
+type TopicEntries = [topic: string, partitions: [partition: number, offset: number][]][];
+
+/** OffsetCommit naming topics by id (v10) or name (v9); `[topic, [[partition, code]]]` back. */
+async function commitTopics(
+  h: GroupHarness,
+  version: number,
+  groupId: string,
+  topics: TopicEntries,
+  generationId = -1,
+  memberId = "",
+): Promise<[string, [number, number][]][]> {
+  const res: Any = await h.call(ApiKey.OffsetCommit, version, {
+    groupId,
+    generationIdOrMemberEpoch: generationId,
+    memberId,
+    groupInstanceId: null,
+    topics: topics.map(([topic, partitions]) => ({
+      [version >= 10 ? "topicId" : "name"]: topic,
+      partitions: partitions.map(([partitionIndex, offset]) => ({
+        partitionIndex,
+        committedOffset: BigInt(offset),
+        committedLeaderEpoch: -1,
+        committedMetadata: "",
+      })),
+    })),
+  });
+  return res.topics.map((t: Any) => [
+    version >= 10 ? t.topicId : t.name,
+    t.partitions.map((p: Any) => [p.partitionIndex, p.errorCode]),
+  ]);
+}
+
+/** OffsetFetch of one group by id (v10) or name (v9); `[topic, [[partition, offset, code]]]`. */
+async function fetchTopics(
+  h: GroupHarness,
+  version: number,
+  groupId: string,
+  topics: [topic: string, partitions: number[]][] | null,
+): Promise<[string, [number, number, number][]][]> {
+  const res: Any = await h.call(ApiKey.OffsetFetch, version, {
+    groups: [{
+      groupId,
+      memberId: null,
+      memberEpoch: -1,
+      topics: topics?.map(([topic, partitionIndexes]) => ({
+        [version >= 10 ? "topicId" : "name"]: topic,
+        partitionIndexes,
+      })) ?? null,
+    }],
+    requireStable: false,
+  });
+  assert.equal(res.groups[0].errorCode, ErrorCode.NONE);
+  return res.groups[0].topics.map((t: Any) => [
+    version >= 10 ? t.topicId : t.name,
+    t.partitions.map((p: Any) => [p.partitionIndex, Number(p.committedOffset), p.errorCode]),
+  ]);
+}
+
+Deno.test("OffsetCommit v10: unknown and zero topic ids are UNKNOWN_TOPIC_ID per partition, echoed, answered first with unknown partitions (Kafka 4.3.1)", async () => {
+  await withGroupBroker(async (h) => {
+    const a = await createTopic(h, "a", 2);
+    const b = await createTopic(h, "b", 1);
+    // Kafka 4.3.1's answer to the same request: refusals by topic in request order (a's unknown
+    // partition 9 opens a's entry), then the group's answers merged into them.
+    assert.deepEqual(
+      await commitTopics(h, 10, "g", [
+        [a, [[0, 5], [1, 7], [9, 1]]],
+        [UNKNOWN_ID, [[0, 1], [3, 1]]],
+        [ZERO_ID, [[0, 1]]],
+        [b, [[0, 2]]],
+      ]),
+      [
+        [a, [[9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [0, 0], [1, 0]]],
+        [UNKNOWN_ID, [[0, ErrorCode.UNKNOWN_TOPIC_ID], [3, ErrorCode.UNKNOWN_TOPIC_ID]]],
+        [ZERO_ID, [[0, ErrorCode.UNKNOWN_TOPIC_ID]]],
+        [b, [[0, 0]]],
+      ],
+    );
+    assert.deepEqual(await fetchTopics(h, 9, "g", [["a", [0, 1]], ["b", [0]]]), [
+      ["a", [[0, 5, 0], [1, 7, 0]]],
+      ["b", [[0, 2, 0]]],
+    ]);
+    // An id named twice, and one with no partitions: gathered into one entry each, as Kafka's.
+    assert.deepEqual(
+      await commitTopics(h, 10, "g", [[UNKNOWN_ID, []], [a, [[0, 1]]], [a, [[1, 2]]]]),
+      [[UNKNOWN_ID, []], [a, [[0, 0], [1, 0]]]],
+    );
+    // With nothing refused, the group's answer as it is: twice.
+    assert.deepEqual(await commitTopics(h, 10, "g", [[a, [[0, 1]]], [a, [[1, 2]]]]), [
+      [a, [[0, 0]]],
+      [a, [[1, 0]]],
+    ]);
+    // Only unknown ids: the group is never asked, so none is created.
+    assert.deepEqual(await commitTopics(h, 10, "phantom", [[UNKNOWN_ID, [[0, 1]]]]), [
+      [UNKNOWN_ID, [[0, ErrorCode.UNKNOWN_TOPIC_ID]]],
+    ]);
+    assert.deepEqual(await groupIds(h), ["g"]);
+  });
+});
+
+Deno.test("OffsetCommit v9 answers in Kafka's order too: refused partitions first, gathered by topic name", async () => {
+  await withGroupBroker(async (h) => {
+    await createTopic(h, "a", 2);
+    await createTopic(h, "b", 1);
+    assert.deepEqual(
+      await commitTopics(h, 9, "g", [["a", [[0, 5], [1, 7], [9, 1]]], ["nope", [[0, 1]]], [
+        "b",
+        [[0, 2]],
+      ]]),
+      [
+        ["a", [[9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [0, 0], [1, 0]]],
+        ["nope", [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+        ["b", [[0, 0]]],
+      ],
+    );
+    assert.deepEqual(
+      await commitTopics(h, 9, "g", [["a", [[0, 1]]], ["nope", [[0, 1]]], ["a", [[1, 2]]], [
+        "nope",
+        [],
+      ]]),
+      [["nope", [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]], ["a", [[0, 0], [1, 0]]]],
+    );
+  });
+});
+
+Deno.test("OffsetCommit v10 from outside group management (generation -1, as Kafka's admin commits) makes an Empty group; a member of none gets GROUP_ID_NOT_FOUND", async () => {
+  await withGroupBroker(async (h) => {
+    const a = await createTopic(h, "a", 2);
+    assert.deepEqual(await commitTopics(h, 10, "simple", [[a, [[0, 21], [1, 22]]]]), [
+      [a, [[0, 0], [1, 0]]],
+    ]);
+    const d: Any = await h.call(ApiKey.DescribeGroups, 5, {
+      groups: ["simple"],
+      includeAuthorizedOperations: false,
+    });
+    assert.deepEqual(
+      [d.groups[0].errorCode, d.groups[0].groupState, d.groups[0].protocolType],
+      [ErrorCode.NONE, "Empty", ""],
+    );
+    assert.deepEqual(await fetchTopics(h, 10, "simple", [[a, [0, 1]]]), [
+      [a, [[0, 21, 0], [1, 22, 0]]],
+    ]);
+    // A member's commit to a group that does not exist; the unknown id is refused before.
+    assert.deepEqual(
+      await commitTopics(h, 10, "none", [[UNKNOWN_ID, [[0, 1]]], [a, [[0, 1]]]], 5, "m"),
+      [
+        [UNKNOWN_ID, [[0, ErrorCode.UNKNOWN_TOPIC_ID]]],
+        [a, [[0, ErrorCode.GROUP_ID_NOT_FOUND]]],
+      ],
+    );
+    assert.deepEqual(await groupIds(h), ["simple"]);
+  });
+});
+
+Deno.test("OffsetFetch v10: known ids first, then unknown and zero ids as UNKNOWN_TOPIC_ID, echoed (Kafka 4.3.1)", async () => {
+  await withGroupBroker(async (h) => {
+    const a = await createTopic(h, "a", 2);
+    const b = await createTopic(h, "b", 1);
+    const c = await createTopic(h, "c", 1);
+    assert.deepEqual(await commitTopics(h, 10, "g", [[a, [[0, 5], [1, 7]]], [b, [[0, 2]]]]), [
+      [a, [[0, 0], [1, 0]]],
+      [b, [[0, 0]]],
+    ]);
+    assert.deepEqual(
+      await fetchTopics(h, 10, "g", [
+        [UNKNOWN_ID, [0, 2]],
+        [a, [0, 1, 2, 9]],
+        [ZERO_ID, [0]],
+        [b, [0]],
+        [c, [0]],
+        [UNKNOWN_ID, []],
+      ]),
+      [
+        [a, [[0, 5, 0], [1, 7, 0], [2, -1, 0], [9, -1, 0]]],
+        [b, [[0, 2, 0]]],
+        [c, [[0, -1, 0]]],
+        [UNKNOWN_ID, [[0, -1, ErrorCode.UNKNOWN_TOPIC_ID], [2, -1, ErrorCode.UNKNOWN_TOPIC_ID]]],
+        [ZERO_ID, [[0, -1, ErrorCode.UNKNOWN_TOPIC_ID]]],
+        [UNKNOWN_ID, []],
+      ],
+    );
+    // A group nobody committed for: -1 for known ids, the unknown one still refused.
+    assert.deepEqual(await fetchTopics(h, 10, "nobody", [[a, [0]], [UNKNOWN_ID, [0]]]), [
+      [a, [[0, -1, 0]]],
+      [UNKNOWN_ID, [[0, -1, ErrorCode.UNKNOWN_TOPIC_ID]]],
+    ]);
+    // Every committed offset (null topics), each topic by its id.
+    assert.deepEqual(await fetchTopics(h, 10, "g", null), [
+      [a, [[0, 5, 0], [1, 7, 0]]],
+      [b, [[0, 2, 0]]],
+    ]);
+  });
+});
+
+Deno.test("offsets committed by name read back by id and the other way round; a deleted topic's are gone from both", async () => {
+  await withGroupBroker(async (h) => {
+    const b = await createTopic(h, "b", 1);
+    const c = await createTopic(h, "c", 1);
+    const d = await createTopic(h, "d", 1);
+    assert.deepEqual(await commitTopics(h, 9, "g", [["b", [[0, 11]]], ["d", [[0, 3]]]]), [
+      ["b", [[0, 0]]],
+      ["d", [[0, 0]]],
+    ]);
+    assert.deepEqual(await commitTopics(h, 10, "g", [[c, [[0, 12]]]]), [[c, [[0, 0]]]]);
+    assert.deepEqual(await fetchTopics(h, 10, "g", [[b, [0]], [c, [0]]]), [
+      [b, [[0, 11, 0]]],
+      [c, [[0, 12, 0]]],
+    ]);
+    assert.deepEqual(await fetchTopics(h, 9, "g", [["b", [0]], ["c", [0]]]), [
+      ["b", [[0, 11, 0]]],
+      ["c", [[0, 12, 0]]],
+    ]);
+    assert.deepEqual(await fetchTopics(h, 8, "g", null), [
+      ["b", [[0, 11, 0]]],
+      ["d", [[0, 3, 0]]],
+      ["c", [[0, 12, 0]]],
+    ]);
+    await deleteTopic(h, "d");
+    // Its offsets are dropped after the deletion, as Kafka's are; a topic without an id is left
+    // out of every-offsets answers by id even before (the stubbed test below shows that case).
+    assert.deepEqual(await fetchTopics(h, 10, "g", null), [[b, [[0, 11, 0]]], [c, [[0, 12, 0]]]]);
+    await eventually(async () =>
+      assert.deepEqual(await fetchTopics(h, 9, "g", null), [
+        ["b", [[0, 11, 0]]],
+        ["c", [[0, 12, 0]]],
+      ])
+    );
+    // The deleted topic's id is unknown now, to commits and fetches alike.
+    assert.deepEqual(await fetchTopics(h, 10, "g", [[d, [0]]]), [
+      [d, [[0, -1, ErrorCode.UNKNOWN_TOPIC_ID]]],
+    ]);
+    assert.deepEqual(await commitTopics(h, 10, "g", [[d, [[0, 1]]]]), [
+      [d, [[0, ErrorCode.UNKNOWN_TOPIC_ID]]],
+    ]);
+  });
+});
+
+Deno.test("OffsetFetch v10 of every offset leaves out topics without a current id; a group error drops unknown ids too (KafkaApis)", async () => {
+  const a = "ctT1a4b7QkmfMSXtXmWnSA";
+  // Offsets of "gone" still held (its deletion's tombstones not yet applied), "a" still there.
+  const offsets = (partition: number, offset: number) => ({
+    partition,
+    offset,
+    leaderEpoch: -1,
+    metadata: "",
+    errorCode: ErrorCode.NONE,
+  });
+  const broker = {
+    meta: {
+      tables: {
+        topic: (name: string) => name === "a" ? { name, topicId: a } : undefined,
+        topicById: (id: string) => id === a ? { name: "a", topicId: a } : undefined,
+      },
+    },
+    groups: {
+      fetchOffsets: (groupId: string, wanted: { name: string }[] | null) =>
+        Promise.resolve(
+          groupId === "loading"
+            ? { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, topics: [] }
+            : {
+              errorCode: ErrorCode.NONE,
+              topics: (wanted ?? [{ name: "gone" }, { name: "a" }]).map((t) => ({
+                name: t.name,
+                partitions: [offsets(0, t.name === "a" ? 7 : 3)],
+              })),
+            },
+        ),
+    },
+  } as unknown as BrokerContext;
+  const fetch = async (groupId: string, topics: { topicId: string }[] | null): Promise<Any> => {
+    const body = {
+      groups: [{
+        groupId,
+        memberId: null,
+        memberEpoch: -1,
+        topics: topics?.map((t) => ({ ...t, partitionIndexes: [0] })) ?? null,
+      }],
+      requireStable: false,
+    };
+    const request = { version: 10, body } as unknown as HandlerRequest<never>;
+    const res: Any = await HANDLERS.get(ApiKey.OffsetFetch)!(broker, request);
+    return res.groups[0];
+  };
+  const all = await fetch("g", null);
+  assert.deepEqual(
+    all.topics.map((t: Any) => [t.topicId, t.partitions.map((p: Any) => p.committedOffset)]),
+    [[a, [7n]]],
+  );
+  const loading = await fetch("loading", [{ topicId: a }, { topicId: UNKNOWN_ID }]);
+  assert.deepEqual(loading, {
+    groupId: "loading",
+    topics: [],
+    errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
   });
 });

@@ -35,8 +35,8 @@ const KAFKA_4_3: Record<string, [number, number]> = {
   SyncGroup: [0, 5],
   Heartbeat: [0, 4],
   LeaveGroup: [0, 5],
-  OffsetCommit: [2, 9],
-  OffsetFetch: [1, 9],
+  OffsetCommit: [2, 10],
+  OffsetFetch: [1, 10],
   DescribeGroups: [0, 6],
   ListGroups: [0, 5],
   DeleteGroups: [0, 2],
@@ -54,6 +54,7 @@ const KAFKA_4_3: Record<string, [number, number]> = {
   DescribeTransactions: [0, 0],
   ListTransactions: [0, 2],
   ListConfigResources: [0, 1],
+  DescribeTopicPartitions: [0, 0],
 };
 
 Deno.test("api registry", async (t) => {
