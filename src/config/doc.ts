@@ -49,12 +49,7 @@ function describeType(setting: Setting): string {
   switch (setting.type) {
     case "int": {
       const lo = setting.min === undefined ? "" : String(setting.min);
-      const hi = setting.kafkaLong === true
-        ? String(LONG_MAX)
-        : setting.max === undefined || setting.max >= Number.MAX_SAFE_INTEGER
-        ? "…"
-        : String(setting.max);
-      return `int [${lo}, ${hi}]`;
+      return `int [${lo}, ${upperBound(setting)}]`;
     }
     case "enum": {
       const aliases = Object.entries(setting.aliases ?? {}).map(([a, v]) => `${a} = ${v}`);
@@ -64,6 +59,13 @@ function describeType(setting: Setting): string {
     default:
       return setting.type;
   }
+}
+
+/** An int setting's largest value as the page shows it: "…" when it is only 2^53-1. */
+function upperBound(setting: Setting): string {
+  if (setting.kafkaLong === true) return String(LONG_MAX);
+  if (setting.max === undefined || setting.max >= Number.MAX_SAFE_INTEGER) return "…";
+  return String(setting.max);
 }
 
 function describeDefault(setting: Setting): string {

@@ -506,11 +506,6 @@ export class GroupCoordinator {
 
   // ---- Offsets ----
 
-  #topicPartitionExists(topic: string, partition: number): boolean {
-    const record = this.meta.tables.topic(topic);
-    return record !== undefined && partition >= 0 && partition < record.partitions.length;
-  }
-
   /**
    * OffsetCommit, durable before it resolves. As Kafka: unknown topics and partitions are
    * answered first, and a request left with none never reaches the group (so cannot create one);
@@ -519,7 +514,7 @@ export class GroupCoordinator {
   async commit(req: CommitRequest): Promise<TopicPartitionError[]> {
     const topicIds = new Map<string, string>();
     const known = req.partitions.map((p) => {
-      if (!this.#topicPartitionExists(p.topic, p.partition)) return false;
+      if (this.meta.tables.partition(p.topic, p.partition) === undefined) return false;
       topicIds.set(p.topic, this.meta.tables.topic(p.topic)!.topicId);
       return true;
     });
@@ -710,7 +705,7 @@ export class GroupCoordinator {
       const subscribed = group.isSubscribedTo(t.name, subscribedTopics);
       for (const partition of t.partitions) {
         let errorCode: number = ErrorCode.NONE;
-        if (!this.#topicPartitionExists(t.name, partition)) {
+        if (this.meta.tables.partition(t.name, partition) === undefined) {
           errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else if (subscribed) errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
         else if (group.offset(t.name, partition) !== undefined) {

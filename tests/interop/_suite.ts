@@ -83,7 +83,7 @@ async function assertStoredWith(
   codec: Codec,
   describe: string,
 ): Promise<void> {
-  const client = await TestClient.connect(Number(broker.bootstrap.split(":")[1]));
+  const client = await TestClient.connect(broker.port);
   try {
     const counts = await client.batchCodecs(topic, 0);
     const seen = [...counts].map(([c, n]) => `${c}: ${n}`).join(", ");

@@ -55,6 +55,11 @@ export class MetaTables {
     return this.#topics.values();
   }
 
+  /** Partition `index` of `topic`, when the topic exists and has it. */
+  partition(topic: string, index: number): PartitionAssignment | undefined {
+    return this.#topics.get(topic)?.partitions[index];
+  }
+
   brokers(): IterableIterator<BrokerRecord> {
     return this.#brokers.values();
   }

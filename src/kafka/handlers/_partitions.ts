@@ -30,8 +30,7 @@ export function resolvePartition(
       errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     };
   }
-  const record = broker.meta.tables.topic(topic);
-  if (record === undefined || index < 0 || index >= record.partitions.length) {
+  if (broker.meta.tables.partition(topic, index) === undefined) {
     return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   }
   const partition = broker.partitions.get(topic, index);

@@ -20,7 +20,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import { defineHandler } from "./_util.ts";
 
 /** Kafka's `ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION`; see the module note. */
-export const PRODUCE_ADVERTISED_MIN_VERSION = 0;
+const PRODUCE_ADVERTISED_MIN_VERSION = 0;
 
 export function advertisedApis(handledKeys: Iterable<number>) {
   const out: { apiKey: number; minVersion: number; maxVersion: number }[] = [];

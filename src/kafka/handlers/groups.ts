@@ -197,13 +197,12 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest>(
         refuse(t.partitions, ErrorCode.UNKNOWN_TOPIC_ID);
         continue;
       }
-      const count = broker.meta.tables.topic(name)?.partitions.length;
-      if (count === undefined) {
+      if (broker.meta.tables.topic(name) === undefined) {
         refuse(t.partitions, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         continue;
       }
       const exists = (p: { partitionIndex: number }) =>
-        p.partitionIndex >= 0 && p.partitionIndex < count;
+        broker.meta.tables.partition(name, p.partitionIndex) !== undefined;
       const missing = t.partitions.filter((p) => !exists(p));
       if (missing.length > 0) refuse(missing, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const present = t.partitions.filter(exists);

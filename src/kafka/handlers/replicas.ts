@@ -30,7 +30,6 @@
  *
  * @module
  */
-import type { PartitionAssignment } from "../../cluster/meta/commands.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { byCodeUnits, defineHandler } from "./_util.ts";
 import type { BrokerContext } from "./context.ts";
@@ -116,7 +115,7 @@ function reassign(
   if (record === undefined) {
     return unknown(`Unable to find a topic named ${topic}.`);
   }
-  const current = assignmentOf(record.partitions, target.partitionIndex);
+  const current = record.partitions[target.partitionIndex];
   if (current === undefined) {
     return unknown(`Unable to find partition ${topic}:${target.partitionIndex}.`);
   }
@@ -223,7 +222,7 @@ export const electLeadersHandler = defineHandler<ElectLeadersRequest>((broker, {
 function elect(broker: BrokerContext, topic: string, partition: number, type: number): Outcome {
   const record = broker.meta.tables.topic(topic);
   if (record === undefined) return unknown(`No such topic as ${topic}`);
-  const assignment = assignmentOf(record.partitions, partition);
+  const assignment = record.partitions[partition];
   if (assignment === undefined) return unknown(`No such partition as ${topic}-${partition}`);
   const leader = broker.partitions.leadership(topic, partition)?.leaderId;
   const notNeeded = type === PREFERRED
@@ -250,13 +249,6 @@ function unknown(message: string): Outcome {
 
 function refused(errorCode: number, errorMessage: string | null): Outcome {
   return { errorCode, errorMessage };
-}
-
-function assignmentOf(
-  partitions: readonly PartitionAssignment[],
-  index: number,
-): PartitionAssignment | undefined {
-  return index >= 0 && index < partitions.length ? partitions[index] : undefined;
 }
 
 function sameReplicas(a: readonly number[], b: readonly number[]): boolean {

@@ -1,12 +1,20 @@
 import assert from "node:assert/strict";
 import { epochError, resolvePartition } from "../../../src/kafka/handlers/_partitions.ts";
 import type { Partition } from "../../../src/cluster/partition.ts";
+import { MetaTables } from "../../../src/cluster/meta/tables.ts";
 import type { BrokerContext } from "../../../src/kafka/handlers/context.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 
 /** A broker whose tables know topic "t" with 2 partitions, none of them open here. */
 function brokerWithNothingOpen(): BrokerContext {
-  const tables = { topic: (name: string) => (name === "t" ? { partitions: [{}, {}] } : undefined) };
+  const tables = new MetaTables();
+  tables.apply({
+    type: "createTopic",
+    name: "t",
+    topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
+    partitions: [{ replicas: [2] }, { replicas: [2] }],
+    configs: {},
+  });
   const partitions = { get: () => undefined, leadership: () => undefined };
   return { meta: { tables }, partitions } as unknown as BrokerContext;
 }

@@ -8,6 +8,7 @@
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  */
 import assert from "node:assert/strict";
+import { MetaTables } from "../../../src/cluster/meta/tables.ts";
 import type { HandlerRequest } from "../../../src/kafka/handlers/context.ts";
 import { type BrokerContext, HANDLERS } from "../../../src/kafka/handlers/mod.ts";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
@@ -198,8 +199,16 @@ Deno.test("DescribeProducers refuses invalid and unknown topics and unknown part
 
 Deno.test("DescribeProducers answers NOT_LEADER_OR_FOLLOWER for a partition not hosted here", async () => {
   // In the tables but not open on this node (ReplicaManager.getPartitionOrError).
+  const tables = new MetaTables();
+  tables.apply({
+    type: "createTopic",
+    name: "t",
+    topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
+    partitions: [{ replicas: [2] }],
+    configs: {},
+  });
   const broker = {
-    meta: { tables: { topic: () => ({ name: "t", partitions: [{ replicas: [2] }] }) } },
+    meta: { tables },
     partitions: { get: () => undefined },
   } as unknown as BrokerContext;
   const request = {
