@@ -159,6 +159,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         fetchMaxBytes: config.fetch.maxBytes,
         fetchMaxWaitMs: config.fetch.maxWaitMs,
         brokerConfigs: staticConfigs.values,
+        brokerConfigsSet: staticConfigs.set,
         brokerConfigDefaults: staticConfigs.defaults,
       },
       meta,
@@ -204,24 +205,30 @@ const FIXED_BROKER_CONFIGS: Readonly<Record<string, string>> = {
 /**
  * Kafka-named broker settings, as DescribeConfigs shows them and topic configs default to: every
  * broker, group and fetch setting of the config table (their keys are Kafka's names), plus the
- * fixed policies; and which of them hold their built-in default (no flag, variable or file set
- * them), which DescribeConfigs reports as DEFAULT_CONFIG rather than STATIC_BROKER_CONFIG.
+ * fixed policies. `values` holds each key's static value (an operator's, else the built-in
+ * default; a key unset by default, such as `log.retention.ms`, only when an operator set it),
+ * `set` the keys an operator set (flag, variable or file: STATIC_BROKER_CONFIG), and `defaults`
+ * the built-in values (DEFAULT_CONFIG).
  */
-function staticBrokerConfigs(
-  config: Config,
-): { values: Record<string, string>; defaults: Set<string> } {
+function staticBrokerConfigs(config: Config): {
+  values: Record<string, string>;
+  set: Set<string>;
+  defaults: Record<string, string>;
+} {
   const values: Record<string, string> = { ...FIXED_BROKER_CONFIGS };
-  const defaults = new Set(Object.keys(FIXED_BROKER_CONFIGS));
+  const defaults: Record<string, string> = { ...FIXED_BROKER_CONFIGS };
+  const set = new Set<string>();
   for (const setting of SETTINGS) {
     if (!/^(broker|groups|fetch)\./.test(setting.field)) continue;
+    if (setting.default !== null) defaults[setting.key] = kafkaText(setting, setting.default);
     const value = setting.field.split(".").reduce<unknown>(
       (node, part) => (node as Record<string, unknown>)[part],
       config,
-    ) as SettingValue;
-    values[setting.key] = kafkaText(setting, value);
-    if (settingSource(config, setting.key) === "default") defaults.add(setting.key);
+    ) as SettingValue | null;
+    if (value !== null) values[setting.key] = kafkaText(setting, value);
+    if (settingSource(config, setting.key) !== "default") set.add(setting.key);
   }
-  return { values, defaults };
+  return { values, set, defaults };
 }
 
 /**

@@ -39,10 +39,15 @@ export interface BrokerConfig {
   readonly maxPartitionsPerBroker: number;
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopicsEnable: boolean;
-  readonly logRetentionMs: number;
+  /** null: unset; the retention age then comes from the minutes, else the hours. */
+  readonly logRetentionMs: number | null;
+  readonly logRetentionMinutes: number | null;
+  readonly logRetentionHours: number;
   readonly logRetentionBytes: number;
   readonly logSegmentBytes: number;
-  readonly logRollMs: number;
+  /** null: unset; the roll age then comes from the hours. */
+  readonly logRollMs: number | null;
+  readonly logRollHours: number;
   readonly messageMaxBytes: number;
   readonly logFlushAckBeforeSync: boolean;
   readonly logMaxPendingBytes: number;
@@ -134,7 +139,7 @@ const NON_SETTING_ENV_PREFIXES = ["CHRONIK_TEST_", "CHRONIK_INTEROP_"];
 
 /** Builds, validates and freezes the configuration; throws {@link ConfigError}. */
 export function buildConfig(sources: ConfigSources = {}): Config {
-  const chosen = new Map<string, { value: SettingValue; source: ConfigSource }>();
+  const chosen = new Map<string, { value: SettingValue | null; source: ConfigSource }>();
   for (const setting of SETTINGS) {
     chosen.set(setting.key, { value: setting.default, source: "default" });
   }
@@ -357,7 +362,11 @@ function isWildcard(addr: string): boolean {
   return addr === "0.0.0.0" || addr === "::" || addr === "[::]";
 }
 
-function setPath(tree: Record<string, unknown>, path: string, value: SettingValue): void {
+function setPath(
+  tree: Record<string, unknown>,
+  path: string,
+  value: SettingValue | null,
+): void {
   const parts = path.split(".");
   let node = tree;
   for (const part of parts.slice(0, -1)) {

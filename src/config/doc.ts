@@ -69,6 +69,7 @@ function upperBound(setting: Setting): string {
 }
 
 function describeDefault(setting: Setting): string {
+  if (setting.default === null) return "(unset)";
   if (setting.default === "") return "(empty)";
   return `\`${kafkaText(setting, setting.default)}\``;
 }

@@ -19,7 +19,12 @@ export interface Setting {
   /** Dotted path of the field in {@link Config} that receives the value. */
   readonly field: string;
   readonly type: SettingType;
-  readonly default: SettingValue;
+  /**
+   * Value when no flag, variable or file sets one. `null` (only for `int`): unset, as Kafka's
+   * `log.retention.ms` is by default; Kafka then reads the setting from its coarser synonyms
+   * (`log.retention.minutes`, `log.retention.hours`), and DescribeConfigs shows it as null.
+   */
+  readonly default: SettingValue | null;
   /** For `enum`: the accepted values. */
   readonly values?: readonly string[];
   /** For `enum`: other names accepted for a value (`warn` for `warning`). */
@@ -323,11 +328,32 @@ export const SETTINGS: readonly Setting[] = [
     key: "log.retention.ms",
     field: "broker.logRetentionMs",
     type: "int",
-    default: 7 * 24 * 3600 * 1000,
+    default: null,
     min: -1,
     max: Number.MAX_SAFE_INTEGER,
     kafkaLong: true,
-    doc: "Default age after which closed segments are deleted. -1 = keep forever.",
+    doc: "Default age after which closed segments are deleted; -1 (or any negative value of the " +
+      "three retention keys) keeps them forever. Unset, the age comes from " +
+      "`log.retention.minutes`, else from `log.retention.hours`, as in Kafka.",
+  },
+  {
+    key: "log.retention.minutes",
+    field: "broker.logRetentionMinutes",
+    type: "int",
+    default: null,
+    min: -1,
+    max: MAX_INT32,
+    doc: "Retention age in minutes, used when `log.retention.ms` is unset.",
+  },
+  {
+    key: "log.retention.hours",
+    field: "broker.logRetentionHours",
+    type: "int",
+    default: 168,
+    min: -1,
+    max: MAX_INT32,
+    doc: "Retention age in hours, used when `log.retention.ms` and `log.retention.minutes` are " +
+      "unset (Kafka's default: 7 days).",
   },
   {
     key: "log.retention.bytes",
@@ -352,11 +378,21 @@ export const SETTINGS: readonly Setting[] = [
     key: "log.roll.ms",
     field: "broker.logRollMs",
     type: "int",
-    default: 7 * 24 * 3600 * 1000,
+    default: null,
     min: 1,
     max: Number.MAX_SAFE_INTEGER,
     kafkaLong: true,
-    doc: "Age at which a partition's active segment is rolled even if not full.",
+    doc: "Age at which a partition's active segment is rolled even if not full. Unset, it comes " +
+      "from `log.roll.hours`, as in Kafka.",
+  },
+  {
+    key: "log.roll.hours",
+    field: "broker.logRollHours",
+    type: "int",
+    default: 168,
+    min: 1,
+    max: MAX_INT32,
+    doc: "Segment roll age in hours, used when `log.roll.ms` is unset (Kafka's default: 7 days).",
   },
   {
     key: "message.max.bytes",

@@ -38,7 +38,12 @@ Deno.test("config defaults", async (t) => {
       let node: unknown = config;
       for (const part of s.field.split(".")) node = (node as Record<string, unknown>)[part];
       const expected = s.type === "int" ? "number" : s.type === "bool" ? "boolean" : "string";
-      assert.equal(typeof node, expected, s.key);
+      if (s.default === null) {
+        assert.equal(s.type, "int", `${s.key}: only int settings may be unset by default`);
+        assert.equal(node, null, s.key);
+      } else {
+        assert.equal(typeof node, expected, s.key);
+      }
     }
   });
   await t.step("frozen, deeply", () => {
@@ -194,6 +199,24 @@ Deno.test("config refusals name the key and the value", async (t) => {
         assert.equal(e.value, Number(bad));
       }
     }
+  });
+  await t.step("log.retention.ms and log.roll.ms are unset by default, as in Kafka", () => {
+    const d = buildConfig();
+    assert.deepEqual(
+      [d.broker.logRetentionMs, d.broker.logRetentionMinutes, d.broker.logRetentionHours],
+      [null, null, 168],
+    );
+    assert.deepEqual([d.broker.logRollMs, d.broker.logRollHours], [null, 168]);
+    const set = buildConfig({
+      fileText: "log.retention.hours = 72\nlog.roll.hours = 1\n",
+      env: { CHRONIK_LOG_RETENTION_MINUTES: "30" },
+    });
+    assert.deepEqual(
+      [set.broker.logRetentionMinutes, set.broker.logRetentionHours, set.broker.logRollHours],
+      [30, 72, 1],
+    );
+    const zero = refusal(() => buildConfig({ fileText: "log.roll.hours = 0\n" }));
+    assert.equal(zero.key, "log.roll.hours");
   });
   await t.step("Kafka's long settings take Long.MAX_VALUE, held as 2^53-1", () => {
     const long = "9223372036854775807";

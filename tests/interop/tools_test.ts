@@ -126,11 +126,15 @@ Deno.test({
         const all = await run(tools.configs, [
           ...["--describe", "--all", "--entity-type", "brokers", "--entity-name", "1"],
         ]);
+        const broker1 = lines(all).join("\n");
+        assert.match(broker1, /^ {2}log\.segment\.bytes=1073741824 /m, show(all, broker));
+        // The ms key is unset; the 7 days are its hours fallback's default, shown by both targets.
         assert.match(
-          lines(all).join("\n"),
-          /^ {2}log\.segment\.bytes=1073741824 /m,
+          broker1,
+          /^ {2}log\.retention\.hours=168 sensitive=false synonyms=\{DEFAULT_CONFIG:log\.retention\.hours=168\}$/m,
           show(all, broker),
         );
+        assert.match(broker1, /^ {2}log\.retention\.ms=null sensitive=false synonyms=\{\}$/m);
       });
 
       await t.step("kafka-configs: no client quotas and no SCRAM users", async () => {

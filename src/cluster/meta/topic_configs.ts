@@ -144,17 +144,42 @@ export function effectiveTopicConfigs(
 }
 
 /**
+ * Broker keys Kafka reads, in order, when a topic default's own key (`log.retention.ms`) has no
+ * value in any layer, each with its unit in milliseconds. They are static settings only: Kafka
+ * refuses to change them at run time.
+ */
+export const BROKER_KEY_FALLBACKS: Readonly<
+  Record<string, readonly { readonly key: string; readonly unitMs: bigint }[]>
+> = {
+  "log.retention.ms": [
+    { key: "log.retention.minutes", unitMs: 60_000n },
+    { key: "log.retention.hours", unitMs: 3_600_000n },
+  ],
+  "log.roll.ms": [{ key: "log.roll.hours", unitMs: 3_600_000n }],
+};
+
+/**
  * Broker-level values that topic configs default to: static settings, overlaid with dynamic
- * cluster-wide values (broker resource ""), then this node's dynamic values.
+ * cluster-wide values (broker resource ""), then this node's dynamic values. A key of
+ * {@link BROKER_KEY_FALLBACKS} left without a value takes its first fallback's, converted (a
+ * negative retention in any unit is -1, forever, as Kafka reads it).
  */
 export function brokerDefaults(
   tables: { brokerConfigs(name: string): Readonly<Record<string, string>> },
   staticConfigs: Readonly<Record<string, string>>,
   nodeId: number,
 ): Record<string, string> {
-  return {
+  const merged: Record<string, string> = {
     ...staticConfigs,
     ...tables.brokerConfigs(""),
     ...tables.brokerConfigs(String(nodeId)),
   };
+  for (const [key, fallbacks] of Object.entries(BROKER_KEY_FALLBACKS)) {
+    if (merged[key] !== undefined) continue;
+    const from = fallbacks.find((f) => merged[f.key] !== undefined);
+    if (from === undefined) continue;
+    const ms = BigInt(merged[from.key]!) * from.unitMs;
+    merged[key] = String(ms < 0n ? -1n : ms);
+  }
+  return merged;
 }

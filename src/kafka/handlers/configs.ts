@@ -2,10 +2,13 @@
  * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for topics and brokers.
  *
  * Topic configs are the ones in `cluster/meta/topic_configs.ts`; a topic's effective value is its
- * override, else the broker's dynamic default, else the broker's static setting. Brokers can be
- * described fully; only the topic-default keys (`log.retention.ms`, …) can be altered at run time,
- * other broker keys are refused (INVALID_REQUEST, Kafka's code for a broker key it cannot change)
- * rather than stored and ignored.
+ * override, else the broker's dynamic default, else the broker's static setting, else (for
+ * `log.retention.ms` and `log.roll.ms`, unset by default as in Kafka) the coarser unit the setting
+ * falls back to: `log.retention.minutes`, then `log.retention.hours`; `log.roll.hours`. Synonyms
+ * are listed as Kafka 4.3.1 lists them (compared with `kafka-configs.sh --describe --all`). Brokers
+ * can be described fully; only the topic-default keys (`log.retention.ms`, …) can be altered at run
+ * time, other broker keys are refused (INVALID_REQUEST, Kafka's code for a broker key it cannot
+ * change) rather than stored and ignored.
  *
  * Broker loggers (KIP-412): DescribeConfigs and IncrementalAlterConfigs of resource type 8 read and
  * change this node's log levels at run time, as Kafka 4.x's broker does (ConfigHelper, and
@@ -30,6 +33,7 @@
 import { getLogger } from "@logtape/logtape";
 import { ErrorCode } from "../protocol/errors.ts";
 import {
+  BROKER_KEY_FALLBACKS,
   brokerDefaults,
   type ConfigType,
   effectiveTopicConfigs,
@@ -45,6 +49,7 @@ import {
   ROOT_CATEGORY,
   TooManyLevelOverridesError,
 } from "../../observability/logging.ts";
+import { findSetting } from "../../config/mod.ts";
 import type { BrokerContext } from "./context.ts";
 import { defineHandler } from "./_util.ts";
 
@@ -149,29 +154,21 @@ function describeTopic(
   if (topic === undefined) {
     return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `unknown topic "${name}"` };
   }
-  const defaults = effectiveBrokerDefaults(broker);
-  const effective = effectiveTopicConfigs(topic.configs, defaults);
+  const effective = effectiveTopicConfigs(topic.configs, effectiveBrokerDefaults(broker));
   return [...effective].map(([key, v]) => {
     const def = topicConfigDef(key)!;
-    const brokerSource = brokerLayers(broker, def.brokerKey)[0]?.source ??
-      CONFIG_SOURCE.DEFAULT_CONFIG;
-    const source = v.isDefault ? brokerSource : CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG;
-    const list = [];
-    if (synonyms) {
-      if (!v.isDefault) list.push({ name: key, value: v.value, source });
-      list.push({
-        name: def.brokerKey,
-        value: defaults[def.brokerKey] ?? null,
-        source: brokerSource,
-      });
-    }
+    const inherited = brokerSynonyms(broker, def.brokerKey);
+    const source = v.isDefault
+      ? inherited[0]?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG
+      : CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG;
+    const own = v.isDefault ? [] : [{ name: key, value: v.value, source }];
     return {
       name: key,
       value: v.value,
       readOnly: false,
       configSource: source,
       isSensitive: false,
-      synonyms: list,
+      synonyms: synonyms ? [...own, ...inherited] : [],
       configType: configTypeCode(def.type),
       documentation: docs ? def.doc : null,
     };
@@ -193,11 +190,12 @@ function describeBroker(
   if (name === "") return describeClusterDefaults(broker, synonyms, docs);
   const keys = new Set([
     ...Object.keys(broker.settings.brokerConfigs),
+    ...Object.keys(broker.settings.brokerConfigDefaults),
     ...DYNAMIC_BROKER_KEYS.keys(),
+    ...Object.values(BROKER_KEY_FALLBACKS).flat().map((f) => f.key),
   ]);
   return [...keys].sort().map((key) => {
-    const present = brokerLayers(broker, key);
-    const winner = present[0];
+    const winner = brokerLayers(broker, key)[0];
     const def = DYNAMIC_BROKER_KEYS.get(key);
     return {
       name: key,
@@ -205,13 +203,25 @@ function describeBroker(
       readOnly: def === undefined,
       configSource: winner?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG,
       isSensitive: false,
-      synonyms: synonyms
-        ? present.map((l) => ({ name: key, value: l.value, source: l.source }))
-        : [],
-      configType: def === undefined ? configTypeCode("string") : configTypeCode(def.type),
+      synonyms: synonyms ? brokerSynonyms(broker, key) : [],
+      configType: configTypeCode(def?.type ?? staticConfigType(key)),
       documentation: docs ? (def?.doc ?? null) : null,
     };
   });
+}
+
+/** The DescribeConfigs type of a static broker setting, from the settings table. */
+function staticConfigType(key: string): ConfigType {
+  const setting = findSetting(key);
+  if (setting === undefined) return "string";
+  switch (setting.type) {
+    case "int":
+      return setting.kafkaLong === true ? "long" : "int";
+    case "bool":
+      return "boolean";
+    default:
+      return "string";
+  }
 }
 
 /**
@@ -242,11 +252,13 @@ function describeClusterDefaults(
 
 /**
  * The values a broker-level key has here, highest precedence first, each with its DescribeConfigs
- * source: this node's dynamic value, the cluster-wide dynamic one, then the static one, which is
- * DEFAULT_CONFIG when no operator set it (tools such as `kafka-topics.sh --describe` leave those
- * out).
+ * source: this node's dynamic value, the cluster-wide dynamic one, the one an operator set
+ * (STATIC_BROKER_CONFIG), then the built-in default (DEFAULT_CONFIG; tools such as
+ * `kafka-topics.sh --describe` leave those out). Kafka lists a static key set to a value both
+ * ways, static then default.
  */
 function brokerLayers(broker: BrokerContext, key: string): { value: string; source: number }[] {
+  const { settings } = broker;
   const layers: { value: string | undefined; source: number }[] = [
     {
       value: broker.meta.tables.brokerConfigs(String(broker.nodeId))[key],
@@ -257,13 +269,30 @@ function brokerLayers(broker: BrokerContext, key: string): { value: string; sour
       source: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG,
     },
     {
-      value: broker.settings.brokerConfigs[key],
-      source: broker.settings.brokerConfigDefaults.has(key)
-        ? CONFIG_SOURCE.DEFAULT_CONFIG
-        : CONFIG_SOURCE.STATIC_BROKER_CONFIG,
+      value: settings.brokerConfigsSet.has(key) ? settings.brokerConfigs[key] : undefined,
+      source: CONFIG_SOURCE.STATIC_BROKER_CONFIG,
     },
+    { value: settings.brokerConfigDefaults[key], source: CONFIG_SOURCE.DEFAULT_CONFIG },
   ];
   return layers.filter((l): l is { value: string; source: number } => l.value !== undefined);
+}
+
+/**
+ * A broker key's synonyms as Kafka lists them: the key's own layers, then those of the keys Kafka
+ * falls back to (`log.retention.minutes`, `log.retention.hours` for `log.retention.ms`). A key
+ * with no value of its own lists none, as Kafka shows an unset `log.retention.ms`, even when a
+ * fallback holds the age in force.
+ */
+function brokerSynonyms(
+  broker: BrokerContext,
+  key: string,
+): { name: string; value: string; source: number }[] {
+  const own = brokerLayers(broker, key);
+  if (own.length === 0) return [];
+  const fallbacks = (BROKER_KEY_FALLBACKS[key] ?? []).flatMap((f) =>
+    brokerLayers(broker, f.key).map((l) => ({ name: f.key, ...l }))
+  );
+  return [...own.map((l) => ({ name: key, ...l })), ...fallbacks];
 }
 
 /** One change; every operation but DELETE carries a value (a null one is refused up front). */

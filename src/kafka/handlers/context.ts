@@ -28,8 +28,10 @@ export interface BrokerSettings {
    * and what DescribeConfigs shows for the broker.
    */
   readonly brokerConfigs: Readonly<Record<string, string>>;
-  /** Keys of `brokerConfigs` that hold their built-in default (no operator set them). */
-  readonly brokerConfigDefaults: ReadonlySet<string>;
+  /** Keys of `brokerConfigs` an operator set (flag, variable or file). */
+  readonly brokerConfigsSet: ReadonlySet<string>;
+  /** Built-in values by Kafka key; a key unset by default (`log.retention.ms`) has none. */
+  readonly brokerConfigDefaults: Readonly<Record<string, string>>;
 }
 
 export interface ProducerIdAllocator {

@@ -738,9 +738,21 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
       [["log.retention.ms", "1234", 3]],
     );
     const node = await describe(4, "1", ["log.retention.ms", "log.segment.bytes"]);
+    // As Kafka lists them: the key's own layers, then the unit it falls back to (its default).
     assert.deepEqual(
-      node.configs.map((c: Any) => [c.name, c.configSource, c.synonyms.map((y: Any) => y.source)]),
-      [["log.retention.ms", 3, [3, 4]], ["log.segment.bytes", 5, [5]]],
+      node.configs.map((c: Any) => [
+        c.name,
+        c.configSource,
+        c.synonyms.map((y: Any) => `${y.name}:${y.source}`),
+      ]),
+      [
+        ["log.retention.ms", 3, [
+          "log.retention.ms:3",
+          "log.retention.ms:4",
+          "log.retention.hours:5",
+        ]],
+        ["log.segment.bytes", 5, ["log.segment.bytes:5"]],
+      ],
     );
     // A value set for this node alone outranks the cluster-wide one, for the topic configs too.
     const perNode = await setBrokerConfig("1", "log.retention.ms", "4321");
@@ -748,6 +760,131 @@ Deno.test("configs: describe, alter, incremental alter, and effect on the partit
     const fromNode = (await describe(2, "t", ["retention.ms"])).configs[0];
     assert.deepEqual([fromNode.value, fromNode.configSource], ["4321", 2]);
   }, { "log.retention.ms": "604800000" });
+});
+
+Deno.test("configs: Kafka's retention and roll units (log.retention.hours, .minutes, log.roll.hours)", async (t) => {
+  const describe = async (h: Harness, resourceType: number, name: string, keys: string[]) => {
+    const res: Any = await h.call(ApiKey.DescribeConfigs, 4, {
+      resources: [{ resourceType, resourceName: name, configurationKeys: keys }],
+      includeSynonyms: true,
+      includeDocumentation: false,
+    });
+    assert.equal(res.results[0].errorCode, 0);
+    return res.results[0].configs.map((c: Any) => ({
+      name: c.name,
+      value: c.value,
+      source: c.configSource,
+      synonyms: c.synonyms.map((y: Any) => `${y.name}=${y.value}:${y.source}`),
+    }));
+  };
+  const BROKER_KEYS = [
+    "log.retention.hours",
+    "log.retention.minutes",
+    "log.retention.ms",
+    "log.roll.hours",
+    "log.roll.ms",
+  ];
+  await t.step(
+    "by default: 168 hours, and the ms keys null, as Kafka 4.3.1 shows them",
+    async () => {
+      await withBroker(async (h) => {
+        await createTopic(h, "d");
+        assert.deepEqual(await describe(h, 4, "1", BROKER_KEYS), [
+          {
+            name: "log.retention.hours",
+            value: "168",
+            source: 5,
+            synonyms: ["log.retention.hours=168:5"],
+          },
+          { name: "log.retention.minutes", value: null, source: 5, synonyms: [] },
+          { name: "log.retention.ms", value: null, source: 5, synonyms: [] },
+          { name: "log.roll.hours", value: "168", source: 5, synonyms: ["log.roll.hours=168:5"] },
+          { name: "log.roll.ms", value: null, source: 5, synonyms: [] },
+        ]);
+        assert.deepEqual(await describe(h, 2, "d", ["retention.ms", "segment.ms"]), [
+          { name: "retention.ms", value: "604800000", source: 5, synonyms: [] },
+          { name: "segment.ms", value: "604800000", source: 5, synonyms: [] },
+        ]);
+      });
+    },
+  );
+  await t.step("set statically: hours, minutes over hours, ms over both", async () => {
+    await withBroker(async (h) => {
+      await createTopic(h, "s");
+      assert.deepEqual(await describe(h, 4, "1", ["log.retention.hours", "log.roll.ms"]), [
+        {
+          name: "log.retention.hours",
+          value: "72",
+          source: 4,
+          synonyms: ["log.retention.hours=72:4", "log.retention.hours=168:5"],
+        },
+        {
+          name: "log.roll.ms",
+          value: "3600000",
+          source: 4,
+          synonyms: ["log.roll.ms=3600000:4", "log.roll.hours=168:5"],
+        },
+      ]);
+      assert.deepEqual(await describe(h, 2, "s", ["retention.ms", "segment.ms"]), [
+        { name: "retention.ms", value: String(72 * 3_600_000), source: 5, synonyms: [] },
+        {
+          name: "segment.ms",
+          value: "3600000",
+          source: 4,
+          synonyms: ["log.roll.ms=3600000:4", "log.roll.hours=168:5"],
+        },
+      ]);
+      // Run-time changes: the ms key may change, the hours may not (Kafka: "Cannot update these
+      // configs dynamically"); deleting the dynamic ms falls back to the hours again.
+      const alter = async (op: number, key: string, value: string | null) => {
+        const res: Any = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
+          resources: [{
+            resourceType: 4,
+            resourceName: "",
+            configs: [{ name: key, configOperation: op, value }],
+          }],
+          validateOnly: false,
+        });
+        return res.responses[0].errorCode;
+      };
+      assert.equal(await alter(0, "log.retention.hours", "24"), ErrorCode.INVALID_REQUEST);
+      assert.equal(await alter(0, "log.retention.minutes", "24"), ErrorCode.INVALID_REQUEST);
+      assert.equal(await alter(0, "log.retention.ms", "7200000"), 0);
+      assert.deepEqual(await describe(h, 2, "s", ["retention.ms"]), [{
+        name: "retention.ms",
+        value: "7200000",
+        source: 3,
+        synonyms: [
+          "log.retention.ms=7200000:3",
+          "log.retention.hours=72:4",
+          "log.retention.hours=168:5",
+        ],
+      }]);
+      assert.equal(await alter(1, "log.retention.ms", null), 0);
+      assert.equal((await describe(h, 2, "s", ["retention.ms"]))[0].value, String(72 * 3_600_000));
+    }, { "log.retention.hours": "72", "log.roll.ms": "3600000" });
+    await withBroker(async (h) => {
+      await createTopic(h, "m");
+      assert.equal((await describe(h, 2, "m", ["retention.ms"]))[0].value, "1800000");
+    }, { "log.retention.minutes": "30", "log.retention.hours": "1" });
+    await withBroker(async (h) => {
+      await createTopic(h, "b");
+      const [retention] = await describe(h, 2, "b", ["retention.ms"]);
+      assert.equal(retention.value, "5000");
+      assert.deepEqual(retention.synonyms, [
+        "log.retention.ms=5000:4",
+        "log.retention.minutes=30:4",
+        "log.retention.hours=1:4",
+        "log.retention.hours=168:5",
+      ]);
+    }, { "log.retention.ms": "5000", "log.retention.minutes": "30", "log.retention.hours": "1" });
+  });
+  await t.step("a negative age in any unit keeps segments forever (-1)", async () => {
+    await withBroker(async (h) => {
+      await createTopic(h, "f");
+      assert.equal((await describe(h, 2, "f", ["retention.ms"]))[0].value, "-1");
+    }, { "log.retention.hours": "-1" });
+  });
 });
 
 Deno.test("topics, records and configs survive a restart", async () => {
