@@ -155,6 +155,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         autoCreateTopics: config.broker.autoCreateTopicsEnable,
         numPartitions: config.broker.numPartitions,
         maxPartitionsPerBroker: config.broker.maxPartitionsPerBroker,
+        maxRequestPartitionSizeLimit: config.broker.maxRequestPartitionSizeLimit,
         defaultReplicationFactor: config.broker.defaultReplicationFactor,
         fetchMaxBytes: config.fetch.maxBytes,
         fetchMaxWaitMs: config.fetch.maxWaitMs,

@@ -37,6 +37,7 @@ export interface ServerConfig {
 export interface BrokerConfig {
   readonly numPartitions: number;
   readonly maxPartitionsPerBroker: number;
+  readonly maxRequestPartitionSizeLimit: number;
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopicsEnable: boolean;
   /** null: unset; the retention age then comes from the minutes, else the hours. */

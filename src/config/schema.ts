@@ -297,6 +297,16 @@ export const SETTINGS: readonly Setting[] = [
       "descriptors.",
   },
   {
+    key: "max.request.partition.size.limit",
+    field: "broker.maxRequestPartitionSizeLimit",
+    type: "int",
+    default: 2_000,
+    min: 1,
+    max: MAX_INT32,
+    doc: "The most partitions one DescribeTopicPartitions answer holds, whatever the client asks " +
+      "(KIP-966; Kafka's default); the rest follow through the answer's cursor.",
+  },
+  {
     key: "log.open.concurrency",
     field: "broker.logOpenConcurrency",
     type: "int",

@@ -18,6 +18,8 @@ export interface BrokerSettings {
   readonly numPartitions: number;
   /** The most partition replicas one broker may hold; creations beyond are refused. */
   readonly maxPartitionsPerBroker: number;
+  /** The most partitions one DescribeTopicPartitions answer holds. */
+  readonly maxRequestPartitionSizeLimit: number;
   readonly defaultReplicationFactor: number;
   /** Cap on a Fetch response's total bytes, whatever the client asks. */
   readonly fetchMaxBytes: number;

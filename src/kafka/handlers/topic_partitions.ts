@@ -4,7 +4,7 @@
  *
  * Topics come in name order (UTF-16 code units, as Java's `compareTo`), from the cursor's topic
  * on; the cursor's topic starts at the cursor's partition, every other one at 0. An answer holds
- * at most `responsePartitionLimit` partitions, clamped to [1, {@link MAX_RESPONSE_PARTITIONS}]; when
+ * at most `responsePartitionLimit` partitions, clamped to [1, `max.request.partition.size.limit`]; when
  * the limit stops it, `nextCursor` names where the next request goes on. No topic list means every
  * topic; a named topic that does not exist is answered UNKNOWN_TOPIC_OR_PARTITION (or
  * INVALID_TOPIC_EXCEPTION for an invalid name) and counts nothing against the limit.
@@ -24,12 +24,6 @@ import {
   defineHandler,
   TOPIC_OPERATIONS_ALL,
 } from "./_util.ts";
-
-/**
- * The most partitions one answer holds, whatever the client asks: the default of Kafka's broker
- * config `max.request.partition.size.limit` (not configurable here).
- */
-export const MAX_RESPONSE_PARTITIONS = 2000;
 
 interface Cursor {
   topicName: string;
@@ -87,7 +81,8 @@ function describePage(broker: BrokerContext, body: DescribeTopicPartitionsReques
   const first = cursor?.topicName ?? "";
   const names = named ? body.topics.map((t) => t.name) : [...tables.topics()].map((t) => t.name);
   const ordered = [...new Set(names)].filter((name) => name >= first).sort(byCodeUnits);
-  let remaining = Math.max(Math.min(MAX_RESPONSE_PARTITIONS, body.responsePartitionLimit), 1);
+  const most = broker.settings.maxRequestPartitionSizeLimit;
+  let remaining = Math.max(Math.min(most, body.responsePartitionLimit), 1);
   const topics: Record<string, unknown>[] = [];
   const page = (nextCursor: Cursor | null) => ({ throttleTimeMs: 0, topics, nextCursor });
   for (const name of ordered) {

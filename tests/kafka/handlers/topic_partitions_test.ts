@@ -287,6 +287,7 @@ function leaderless(topics: Record<string, number>): BrokerContext {
       tables: { topic: (name: string) => records.get(name), topics: () => records.values() },
     },
     partitions: { leadership: () => undefined },
+    settings: { maxRequestPartitionSizeLimit: 2000 },
   } as unknown as BrokerContext;
 }
 
@@ -304,6 +305,21 @@ Deno.test("DescribeTopicPartitions holds at most 2000 partitions, whatever the c
   const cursor = { topicName: "wide", partitionIndex: 1 };
   const res = await direct(broker, { topics: [], responsePartitionLimit: 5000, cursor });
   assert.deepEqual(shape(res), ["wide:1-2000", "next zeta:0"]);
+});
+
+Deno.test("DescribeTopicPartitions: max.request.partition.size.limit sets the most per answer", async () => {
+  await withBroker(async (h) => {
+    await someTopics(h);
+    assert.deepEqual(shape(await describe(h, [], 2000)), [
+      "Zeta:0-0",
+      "alpha:0-0",
+      "next alpha:1",
+    ]);
+    assert.deepEqual(shape(await describe(h, [], 1, { topicName: "gamma", partitionIndex: 3 })), [
+      "gamma:3-3",
+      "next gamma:4",
+    ]);
+  }, { "max.request.partition.size.limit": "2" });
 });
 
 Deno.test("DescribeTopicPartitions: a partition without a known leader has leader -1 and no error", async () => {
