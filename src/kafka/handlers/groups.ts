@@ -398,7 +398,7 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest>(
           groupId,
           authorizedOperations: operations(entryError),
           errorCode: entryError,
-          errorMessage: missing ? `group ${groupId} not found` : null,
+          errorMessage: missing ? `Group ${groupId} not found.` : null,
           groupState: errorCode === ErrorCode.NONE ? "Dead" : "",
           protocolType: "",
           protocolData: "",

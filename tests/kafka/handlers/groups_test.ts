@@ -81,6 +81,7 @@ Deno.test("a generation -1 OffsetCommit that writes nothing leaves no group; one
       includeAuthorizedOperations: false,
     });
     assert.equal(d.groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+    assert.equal(d.groups[0].errorMessage, "Group refused not found.", "Kafka 4.3.1's words");
     // An existing group refused the same way stays.
     assert.deepEqual(await commitRaw(h, "simple", -1, "", [["t", 1, "z".repeat(4_097)]]), [
       ErrorCode.OFFSET_METADATA_TOO_LARGE,
