@@ -61,7 +61,6 @@ export class DataDirInUseError extends Error {
 
 const IDENTITY_FILE = "meta.properties.json";
 const LOCK_FILE = ".lock";
-const RETENTION_CHECK_INTERVAL_MS = 300_000;
 
 /** Starts the broker for `config`. */
 export async function startNode(config: Config, deps: NodeDeps): Promise<Node> {
@@ -130,7 +129,7 @@ async function startLocked(config: Config, deps: NodeDeps): Promise<Node> {
         onSync: (seconds) => deps.metrics.log.fsyncObserved(seconds),
         producerIdExpirationMs: config.broker.producerIdExpirationMs,
       },
-      retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,
+      retentionCheckIntervalMs: config.broker.logRetentionCheckIntervalMs,
       producerIdExpirationCheckIntervalMs: config.broker.producerIdExpirationCheckIntervalMs,
       openConcurrency: config.broker.logOpenConcurrency,
       recordWalker: walker,

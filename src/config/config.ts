@@ -44,6 +44,7 @@ export interface BrokerConfig {
   readonly logRetentionMs: number | null;
   readonly logRetentionMinutes: number | null;
   readonly logRetentionHours: number;
+  readonly logRetentionCheckIntervalMs: number;
   readonly logRetentionBytes: number;
   readonly logSegmentBytes: number;
   /** null: unset; the roll age then comes from the hours. */

@@ -366,6 +366,16 @@ export const SETTINGS: readonly Setting[] = [
       "unset (Kafka's default: 7 days).",
   },
   {
+    key: "log.retention.check.interval.ms",
+    field: "broker.logRetentionCheckIntervalMs",
+    type: "int",
+    default: 300_000,
+    min: 1,
+    max: MAX_INT32,
+    doc: "How often every partition's closed segments are checked against its retention age and " +
+      "size (Kafka's default: 5 minutes).",
+  },
+  {
     key: "log.retention.bytes",
     field: "broker.logRetentionBytes",
     type: "int",

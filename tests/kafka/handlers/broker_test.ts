@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch, readRecords, splitBatches } from "../../../src/kafka/records/mod.ts";
-import { type Any, createTopic, type Harness, withBroker } from "./_harness.ts";
+import {
+  type Any,
+  createdTopic,
+  createTopic,
+  type Harness,
+  producedBatch,
+  withBroker,
+} from "./_harness.ts";
 import { BufferPool } from "../../../src/buffer_pool.ts";
 import type { HandlerRequest, ResponseBuffers } from "../../../src/kafka/handlers/context.ts";
 import {
@@ -884,6 +891,56 @@ Deno.test("configs: Kafka's retention and roll units (log.retention.hours, .minu
       await createTopic(h, "f");
       assert.equal((await describe(h, 2, "f", ["retention.ms"]))[0].value, "-1");
     }, { "log.retention.hours": "-1" });
+  });
+});
+
+Deno.test("retention acts by log.retention.hours, checked every log.retention.check.interval.ms", async (t) => {
+  const HOUR = 3_600_000;
+  /** A closed segment of records stamped two hours ago, then a record of now in the next one. */
+  const oldSegmentThenNew = async (h: Harness) => {
+    await createdTopic(h, "r", 1, [{ name: "segment.bytes", value: "1048576" }]);
+    const big = "x".repeat(400_000);
+    for (let i = 0; i < 3; i++) {
+      await producedBatch(h, "r", batch([big], { timestampMs: Date.now() - 2 * HOUR }));
+    }
+    await producedBatch(h, "r", batch(["now"], { timestampMs: Date.now() }));
+  };
+  const earliest = async (h: Harness): Promise<bigint> => {
+    const res: Any = await h.call(ApiKey.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{
+        name: "r",
+        partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }],
+      }],
+    });
+    return res.topics[0].partitions[0].offset;
+  };
+  const checks = { "log.retention.check.interval.ms": "20" };
+  await t.step("1 hour: the two-hour-old segment goes at the next check", async () => {
+    await withBroker(async (h) => {
+      await oldSegmentThenNew(h);
+      const deadline = Date.now() + 10_000;
+      while ((await earliest(h)) === 0n && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok((await earliest(h)) > 0n, "the old segment is still there");
+    }, { ...checks, "log.retention.hours": "1" });
+  });
+  await t.step("3 hours (or 180 minutes over 1 hour): it stays", async () => {
+    for (
+      const units of [{ "log.retention.hours": "3" }, {
+        "log.retention.minutes": "180",
+        "log.retention.hours": "1",
+      }]
+    ) {
+      await withBroker(async (h) => {
+        await oldSegmentThenNew(h);
+        // Twenty-five checks' worth of time.
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(await earliest(h), 0n, JSON.stringify(units));
+      }, { ...checks, ...units });
+    }
   });
 });
 
