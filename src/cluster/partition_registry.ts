@@ -260,9 +260,11 @@ async function readTopicId(path: string): Promise<string | undefined> {
   }
 }
 
+/** A numeric topic config; a missing or empty one is an error, never 0 (retention 0 deletes). */
 function numberOf(effective: Map<string, string>, name: string): number {
-  const value = Number(effective.get(name));
-  if (!Number.isFinite(value)) throw new Error(`topic config ${name} is not a number`);
+  const text = effective.get(name)?.trim() ?? "";
+  const value = text === "" ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw new Error(`topic config ${name} is not a number: "${text}"`);
   return value;
 }
 

@@ -62,6 +62,9 @@ async function withTopic(dir: string, topicId: string, count: number): Promise<L
       "retention.ms": "-1",
       "retention.bytes": "-1",
       "max.message.bytes": "1048588",
+      "min.insync.replicas": "1",
+      "message.timestamp.before.max.ms": "9223372036854775807",
+      "message.timestamp.after.max.ms": "3600000",
     },
   });
   return store;
