@@ -129,6 +129,27 @@ export async function producedBatch(h: Harness, topic: string, records: Uint8Arr
   assert.equal(produced.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
 }
 
+/**
+ * ListOffsets (v7 unless told) of partition 0 of `topic` at `timestamp` (-1 latest, -2 earliest);
+ * the partition's answer entry.
+ */
+export async function listedOffset(
+  h: Harness,
+  topic: string,
+  timestamp: bigint,
+  version = 7,
+): Promise<Any> {
+  const res: Any = await h.call(ApiKey.ListOffsets, version, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{
+      name: topic,
+      partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }],
+    }],
+  });
+  return res.topics[0].partitions[0];
+}
+
 /** Creates the internal offsets topic the way a client does: a FindCoordinator for a group. */
 export async function offsetsTopicCreated(h: Harness): Promise<void> {
   const res: Any = await h.call(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g"] });

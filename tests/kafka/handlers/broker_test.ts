@@ -11,6 +11,7 @@ import {
   createdTopic,
   createTopic,
   type Harness,
+  listedOffset,
   producedBatch,
   withBroker,
 } from "./_harness.ts";
@@ -549,17 +550,7 @@ Deno.test("ListOffsets, DeleteRecords and OffsetForLeaderEpoch", async () => {
     await produce(h, "t", 0, batch(["a", "b"], { timestampMs: 1000 }));
     await produce(h, "t", 0, batch(["c"], { timestampMs: 3000 }));
     await produce(h, "t", 0, batch(["d"], { timestampMs: 2000 }));
-    const list = async (timestamp: bigint, version = 7) => {
-      const res: Any = await h.call(ApiKey.ListOffsets, version, {
-        replicaId: -1,
-        isolationLevel: 0,
-        topics: [{
-          name: "t",
-          partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }],
-        }],
-      });
-      return res.topics[0].partitions[0];
-    };
+    const list = (timestamp: bigint, version = 7) => listedOffset(h, "t", timestamp, version);
     assert.equal((await list(-2n)).offset, 0n);
     assert.equal((await list(-1n)).offset, 4n);
     assert.equal((await list(2500n)).offset, 2n);
@@ -905,17 +896,7 @@ Deno.test("retention acts by log.retention.hours, checked every log.retention.ch
     }
     await producedBatch(h, "r", batch(["now"], { timestampMs: Date.now() }));
   };
-  const earliest = async (h: Harness): Promise<bigint> => {
-    const res: Any = await h.call(ApiKey.ListOffsets, 7, {
-      replicaId: -1,
-      isolationLevel: 0,
-      topics: [{
-        name: "r",
-        partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }],
-      }],
-    });
-    return res.topics[0].partitions[0].offset;
-  };
+  const earliest = async (h: Harness): Promise<bigint> => (await listedOffset(h, "r", -2n)).offset;
   const checks = { "log.retention.check.interval.ms": "20" };
   await t.step("1 hour: the two-hour-old segment goes at the next check", async () => {
     await withBroker(async (h) => {

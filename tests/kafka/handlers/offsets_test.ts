@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import { ApiKey } from "../../../src/kafka/protocol/apis.ts";
 import { ErrorCode } from "../../../src/kafka/protocol/errors.ts";
 import { buildBatch } from "../../../src/kafka/records/mod.ts";
-import { type Any, createdTopic, type Harness, producedBatch, withBroker } from "./_harness.ts";
+import {
+  type Any,
+  createdTopic,
+  type Harness,
+  listedOffset,
+  producedBatch,
+  withBroker,
+} from "./_harness.ts";
 
 const enc = new TextEncoder();
 
@@ -29,13 +36,8 @@ async function deleteRecords(h: Harness, topic: string, partition: number, offse
   return res.topics[0].partitions[0];
 }
 
-async function listOffset(h: Harness, timestamp: bigint) {
-  const res: Any = await h.call(ApiKey.ListOffsets, 7, {
-    replicaId: -1,
-    isolationLevel: 0,
-    topics: [{ name: "t", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }],
-  });
-  return res.topics[0].partitions[0];
+function listOffset(h: Harness, timestamp: bigint) {
+  return listedOffset(h, "t", timestamp);
 }
 
 Deno.test("ListOffsets by timestamp looks past a batch whose match the log start removed", async () => {

@@ -18,7 +18,7 @@ import {
   splitBatches,
 } from "../../../src/kafka/records/mod.ts";
 import { fetchRequestBody } from "../../_support/kafka_client.ts";
-import { type Any, createdTopic, type Harness, withBroker } from "./_harness.ts";
+import { type Any, createdTopic, type Harness, listedOffset, withBroker } from "./_harness.ts";
 
 const enc = new TextEncoder();
 
@@ -51,15 +51,7 @@ async function produce(
 }
 
 async function logEnd(h: Harness, topic: string): Promise<bigint> {
-  const res: Any = await h.call(ApiKey.ListOffsets, 7, {
-    replicaId: -1,
-    isolationLevel: 0,
-    topics: [{
-      name: topic,
-      partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }],
-    }],
-  });
-  return res.topics[0].partitions[0].offset;
+  return (await listedOffset(h, topic, -1n)).offset;
 }
 
 Deno.test("Produce: transactional batches refuse the whole request; a bare transactional id does not", async () => {
